@@ -1,0 +1,55 @@
+"""`python -m bot`: read the settings, then run until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import running
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging, redact
+from bot.routines import RoutineError
+
+log = logging.getLogger("bot")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as problem:
+        return _fail(f"configuration error: {problem}. See .env.example.")
+    configure_logging(settings.log_level, secrets=(settings.token,))
+    try:
+        asyncio.run(_serve(settings))
+    except RoutineError as problem:
+        return _fail(f"routine error: {problem}")
+    except InvalidToken:
+        return _fail("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (from @BotFather).")
+    except NetworkError as problem:
+        return _fail(f"cannot reach the Telegram Bot API: {redact(str(problem), (settings.token,))}")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(settings):
+        await stop.wait()
+        log.info("Stopping")
+
+
+def _fail(message: str) -> int:
+    print(f"limber: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

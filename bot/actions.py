@@ -1,0 +1,96 @@
+"""What a button press means, encoded in Telegram callback data (at most 64 bytes).
+
+Callback data comes back from the client and can be forged, so :func:`decode` accepts only the
+exact shapes :func:`encode` makes and returns None for anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.routines import ROUTINE_ID_PATTERN
+
+_ROUTINE_ID = ROUTINE_ID_PATTERN.strip("^$")
+_ID = r"[1-9][0-9]{0,17}"
+
+
+class Verb(StrEnum):
+    PAUSE = "p"
+    RESUME = "r"
+    SKIP = "s"
+    STOP = "x"
+    CONTINUE = "c"
+
+
+@dataclass(frozen=True, slots=True)
+class StartRoutine:
+    routine_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAction:
+    session_id: int
+    step_index: int
+    verb: Verb
+
+
+@dataclass(frozen=True, slots=True)
+class StartOver:
+    """Stop ``session_id`` and start ``routine_id`` from the top."""
+
+    session_id: int
+    routine_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRoutines:
+    pass
+
+
+Action = StartRoutine | SessionAction | StartOver | ShowRoutines
+
+_PATTERNS: list[tuple[re.Pattern[str], type]] = [
+    (re.compile(rf"^go:(?P<routine_id>{_ROUTINE_ID})$"), StartRoutine),
+    (
+        re.compile(rf"^ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxc])$"),
+        SessionAction,
+    ),
+    (re.compile(rf"^new:(?P<session_id>{_ID}):(?P<routine_id>{_ROUTINE_ID})$"), StartOver),
+    (re.compile(r"^menu:routines$"), ShowRoutines),
+]
+
+
+def encode(action: Action) -> str:
+    match action:
+        case StartRoutine(routine_id):
+            data = f"go:{routine_id}"
+        case SessionAction(session_id, step_index, verb):
+            data = f"ses:{session_id}:{step_index}:{verb.value}"
+        case StartOver(session_id, routine_id):
+            data = f"new:{session_id}:{routine_id}"
+        case ShowRoutines():
+            data = "menu:routines"
+    assert len(data.encode()) <= 64, data
+    return data
+
+
+def decode(data: str | None) -> Action | None:
+    if not data or len(data) > 64:
+        return None
+    for pattern, kind in _PATTERNS:
+        match = pattern.match(data)
+        if match is None:
+            continue
+        fields = match.groupdict()
+        if kind is StartRoutine:
+            return StartRoutine(fields["routine_id"])
+        if kind is SessionAction:
+            return SessionAction(
+                int(fields["session_id"]), int(fields["step_index"]), Verb(fields["verb"])
+            )
+        if kind is StartOver:
+            return StartOver(int(fields["session_id"]), fields["routine_id"])
+        return ShowRoutines()
+    return None

@@ -1,0 +1,308 @@
+"""The guided-session service: runs the state machine against storage and talks to the user.
+
+It never imports ``telegram``: it speaks through a :class:`~bot.messenger.Messenger`, and the
+handlers call it with plain ids. Each user's actions and the clock's sweep take the same per-user
+lock, so a tap on "Skip" and a step ending in the same instant cannot both move the session.
+Every change is written to the database before the user is told, so a crash repeats a message
+at worst and never loses a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Iterable
+from datetime import datetime, timedelta
+
+from bot import menus, session as machine, texts
+from bot.actions import SessionAction, StartOver, Verb
+from bot.clock import Clock
+from bot.messenger import Messenger
+from bot.routines import Routine, RoutineBook
+from bot.session import Ended, Event, HalfwayCue, PoseStarted, Session, SessionError
+from bot.storage import DueSession, StaleWrite, Storage
+
+log = logging.getLogger(__name__)
+
+#: How many due sessions one sweep takes on, and how many it advances at once.
+SWEEP_BATCH = 2000
+SWEEP_CONCURRENCY = 32
+#: A session whose advance failed is looked at again after this long, not every second.
+RETRY_AFTER_FAILURE = timedelta(seconds=30)
+
+_REFUSALS = {
+    machine.NOT_ACTIVE: texts.TOAST_EXPIRED,
+    machine.ALREADY_PAUSED: texts.TOAST_ALREADY_PAUSED,
+    machine.NOT_PAUSED: texts.TOAST_NOT_PAUSED,
+    machine.STALE_STEP: texts.TOAST_STALE_STEP,
+}
+
+
+class Coach:
+    def __init__(
+        self, storage: Storage, routines: RoutineBook, messenger: Messenger, clock: Clock
+    ) -> None:
+        self._storage = storage
+        self._routines = routines
+        self._messenger = messenger
+        self._clock = clock
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sweeping = False
+
+    @property
+    def routines(self) -> RoutineBook:
+        return self._routines
+
+    # -- user actions --------------------------------------------------------------------------
+
+    async def start(self, user_id: int, chat_id: int, first_name: str, routine: Routine) -> None:
+        """Start ``routine``, or ask first if the user is already in a session."""
+        async with self._lock(user_id):
+            await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+            active = await self._storage.active_session(user_id)
+            if active is not None:
+                current = self._routine_of(active)
+                if current is not None:
+                    await self._messenger.send(
+                        chat_id,
+                        texts.in_progress(current, active),
+                        menus.continue_or_start_over(active, routine),
+                    )
+                    return
+                await self._save(machine.abandon(active, self._clock.now()), None)
+            await self._begin(routine, user_id, chat_id)
+
+    async def act(self, user_id: int, action: SessionAction) -> str:
+        """Apply a pose button (pause, resume, skip, stop, continue); returns the toast."""
+        async with self._lock(user_id):
+            found = await self._own_active_session(user_id, action.session_id)
+            if isinstance(found, str):
+                return found
+            session, routine = found
+            if action.step_index != session.step_index:
+                return texts.TOAST_STALE_STEP
+            now = self._clock.now()
+            try:
+                match action.verb:
+                    case Verb.PAUSE:
+                        session = await self._save(machine.pause(session, now), routine)
+                        await self._show_pose_in_place(session, routine)
+                        return texts.TOAST_PAUSED
+                    case Verb.RESUME:
+                        session = await self._save(machine.resume(session, now), routine)
+                        await self._show_pose_in_place(session, routine)
+                        return texts.TOAST_RESUMED
+                    case Verb.SKIP:
+                        session, events = machine.skip(session, routine, now, action.step_index)
+                        session = await self._save(session, routine)
+                        await self._announce(session, routine, events)
+                        return texts.TOAST_SKIPPED
+                    case Verb.STOP:
+                        session, events = machine.stop(session, now)
+                        session = await self._save(session, routine)
+                        await self._announce(session, routine, events)
+                        return texts.TOAST_STOPPED
+                    case Verb.CONTINUE:
+                        await self._announce(session, routine, [PoseStarted(session.step_index)])
+                        return ""
+            except SessionError as refusal:
+                return _REFUSALS[refusal.reason]
+        raise AssertionError(f"unhandled verb {action.verb}")
+
+    async def start_over(self, user_id: int, chat_id: int, first_name: str, action: StartOver) -> str:
+        """Stop the session the user was asked about and start the routine they asked for."""
+        routine = self._routines.get(action.routine_id)
+        if routine is None:
+            return texts.TOAST_EXPIRED
+        async with self._lock(user_id):
+            active = await self._storage.active_session(user_id)
+            if active is not None and active.id != action.session_id:
+                return texts.TOAST_EXPIRED
+            if active is not None:
+                stopped, _ = machine.stop(active, self._clock.now())
+                await self._save(stopped, None)
+                if active.pose_message_id:
+                    await self._messenger.clear_buttons(active.chat_id, active.pose_message_id)
+            await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+            await self._begin(routine, user_id, chat_id)
+        return ""
+
+    async def stop_current(self, user_id: int) -> bool:
+        """`/stop`: end the user's session if there is one; False when there was none."""
+        async with self._lock(user_id):
+            session = await self._storage.active_session(user_id)
+            if session is None:
+                return False
+            routine = self._routine_of(session)
+            session, events = machine.stop(session, self._clock.now())
+            session = await self._save(session, routine)
+            if routine is not None:
+                await self._announce(session, routine, events)
+            return True
+
+    async def current_routine(self, user_id: int) -> Routine | None:
+        session = await self._storage.active_session(user_id)
+        return self._routine_of(session) if session else None
+
+    # -- the clock -----------------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Advance every session whose next event is due; returns how many were due.
+
+        Called every second by the job queue. A sweep still running when the next one starts
+        makes the later one a no-op, so a slow batch never runs twice.
+        """
+        if self._sweeping:
+            return 0
+        self._sweeping = True
+        try:
+            due = await self._storage.due_sessions(self._clock.now(), SWEEP_BATCH)
+            await _bounded(SWEEP_CONCURRENCY, (self._advance(item) for item in due))
+            return len(due)
+        finally:
+            self._sweeping = False
+
+    async def recover(self) -> int:
+        """At start-up: pick up every active session again; returns how many were resumed."""
+        now = self._clock.now()
+        sessions = await self._storage.active_sessions()
+        results = await _bounded(SWEEP_CONCURRENCY, (self._recover_one(s, now) for s in sessions))
+        return sum(1 for resumed in results if resumed)
+
+    async def close_abandoned(self) -> int:
+        """Quietly end sessions nobody has touched for hours (a pause left running)."""
+        now = self._clock.now()
+        stale = await self._storage.stale_sessions(now - machine.ABANDON_AFTER)
+        for session in stale:
+            async with self._lock(session.user_id):
+                current = await self._storage.get_session(session.id or 0)
+                if current is None or not machine.is_abandoned(current, now):
+                    continue
+                await self._save(machine.abandon(current, now), None)
+                if current.pose_message_id:
+                    await self._messenger.clear_buttons(current.chat_id, current.pose_message_id)
+        return len(stale)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user_id] = lock
+        return lock
+
+    def _routine_of(self, session: Session) -> Routine | None:
+        return self._routines.get(session.routine_id)
+
+    async def _own_active_session(
+        self, user_id: int, session_id: int
+    ) -> tuple[Session, Routine] | str:
+        session = await self._storage.get_session(session_id)
+        if session is None:
+            return texts.TOAST_EXPIRED
+        if session.user_id != user_id:
+            return texts.TOAST_NOT_YOURS
+        routine = self._routine_of(session)
+        if not session.is_active or routine is None:
+            return texts.TOAST_EXPIRED
+        return session, routine
+
+    async def _begin(self, routine: Routine, user_id: int, chat_id: int) -> None:
+        session, events = machine.start(routine, user_id, chat_id, self._clock.now())
+        session = await self._storage.insert_session(session, session.next_event_at(routine))
+        await self._announce(session, routine, events)
+
+    async def _save(self, session: Session, routine: Routine | None) -> Session:
+        next_event = session.next_event_at(routine) if routine is not None else None
+        return await self._storage.save_session(session, next_event)
+
+    async def _advance(self, due: DueSession) -> None:
+        async with self._lock(due.user_id):
+            session = await self._storage.get_session(due.session_id)
+            if session is None or not session.is_active:
+                return
+            try:
+                routine = self._routine_of(session)
+                if routine is None:
+                    log.warning("Session %s uses unknown routine %r; closing it", session.id, session.routine_id)
+                    await self._save(machine.abandon(session, self._clock.now()), None)
+                    return
+                session, events = machine.tick(session, routine, self._clock.now())
+                session = await self._save(session, routine)
+                await self._announce(session, routine, events)
+            except StaleWrite:
+                log.warning("Session %s changed while advancing; the next sweep retries", session.id)
+            except Exception:
+                log.exception("Advancing session %s failed; retrying later", session.id)
+                await self._storage.postpone_session(
+                    due.session_id, self._clock.now() + RETRY_AFTER_FAILURE
+                )
+
+    async def _recover_one(self, session: Session, now: datetime) -> bool:
+        async with self._lock(session.user_id):
+            routine = self._routine_of(session)
+            if routine is None or machine.is_abandoned(session, now):
+                await self._save(machine.abandon(session, now), None)
+                return False
+            session, events = machine.restore(session, routine, now)
+            session = await self._save(session, routine)
+            note = texts.restored_note(routine.step(session.step_index))
+            await self._announce(session, routine, events, note=note)
+            return True
+
+    async def _announce(
+        self, session: Session, routine: Routine, events: Iterable[Event], note: str | None = None
+    ) -> None:
+        """Tell the user what the transition they just went through means."""
+        for event in events:
+            match event:
+                case PoseStarted():
+                    await self._send_pose(session, routine, note)
+                case HalfwayCue(step_index):
+                    await self._messenger.send(session.chat_id, texts.halfway(routine.step(step_index)))
+                case Ended():
+                    if session.pose_message_id:
+                        await self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
+                    await self._messenger.send(
+                        session.chat_id, texts.summary(routine, session), menus.after_session(routine)
+                    )
+
+    async def _send_pose(self, session: Session, routine: Routine, note: str | None) -> None:
+        """Send the current pose as a new message and take the buttons off the last one."""
+        now = self._clock.now()
+        text = texts.pose(
+            routine, session, seconds_left=session.remaining_at(now), note=note, paused=session.paused
+        )
+        message_id = await self._messenger.send(session.chat_id, text, menus.pose_controls(session))
+        previous = session.pose_message_id
+        if previous and previous != message_id:
+            await self._messenger.clear_buttons(session.chat_id, previous)
+        if message_id is not None:
+            assert session.id is not None
+            await self._storage.set_pose_message(session.id, message_id)
+
+    async def _show_pose_in_place(self, session: Session, routine: Routine) -> None:
+        """Redraw the pose message after pause/resume (paused marker, swapped first button)."""
+        if not session.pose_message_id:
+            return
+        text = texts.pose(
+            routine,
+            session,
+            seconds_left=session.remaining_at(self._clock.now()),
+            paused=session.paused,
+        )
+        await self._messenger.edit(
+            session.chat_id, session.pose_message_id, text, menus.pose_controls(session)
+        )
+
+
+async def _bounded(limit: int, coroutines: Iterable[Awaitable[object]]) -> list[object]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def run(coroutine: Awaitable[object]) -> object:
+        async with semaphore:
+            return await coroutine
+
+    return list(await asyncio.gather(*(run(c) for c in coroutines)))

@@ -1,0 +1,110 @@
+"""Operator settings, read once from the environment and `.env` in ``main``.
+
+Every setting here is documented in `.env.example`. A bad value stops the bot at start-up with
+a one-line explanation per problem; the explanation never repeats the value itself, so a
+mistyped token is not printed either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Shape of a Bot API token as issued by @BotFather: "<bot id>:<secret>".
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+SHIPPED_ROUTINES_DIR = Path(__file__).resolve().parent.parent / "routines"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``str()`` is safe to print (no secret values)."""
+
+
+class Settings(BaseSettings):
+    """What an operator can set. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    database_path: Path = Path("data/limber.sqlite3")
+    routines_dir: Path = SHIPPED_ROUTINES_DIR
+    telegram_base_url: str | None = None
+    log_level: str = "INFO"
+    default_timezone: str = "UTC"
+    #: Seconds between two sweeps of the session clock (how late a pose may start at most).
+    session_tick_seconds: float = Field(default=1.0, gt=0, le=10)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_PATTERN.match(value.get_secret_value().strip()):
+            raise ValueError(
+                "does not look like a bot token (expected '<digits>:<35 or so letters>' "
+                "from @BotFather)"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _base_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value) or not value.endswith("/bot"):
+            raise ValueError("must look like 'http://127.0.0.1:8081/bot' (ending in /bot)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_known(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone such as 'Europe/Berlin' or 'UTC'") from None
+        return value
+
+    @property
+    def token(self) -> str:
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def base_file_url(self) -> str | None:
+        """The file download URL that belongs to :attr:`telegram_base_url`."""
+        if self.telegram_base_url is None:
+            return None
+        return self.telegram_base_url[: -len("/bot")] + "/file/bot"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and `.env`), or raise :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, naming the variable and never echoing the value."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        variable = "_".join(str(part) for part in error["loc"]).upper() or "configuration"
+        message = error["msg"]
+        if error["type"] == "missing":
+            message = "is not set"
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{variable} {message}")
+    return "; ".join(lines)

@@ -1,0 +1,43 @@
+"""Button layouts as plain data: rows of (label, callback data). The messenger draws them."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.actions import SessionAction, ShowRoutines, StartOver, StartRoutine, Verb, encode
+from bot.routines import Routine, RoutineBook
+from bot.session import Session
+
+Button = tuple[str, str]
+Keyboard = list[list[Button]]
+
+
+def routine_picker(book: RoutineBook) -> Keyboard:
+    return [[(texts.routine_button(r), encode(StartRoutine(r.id)))] for r in book.values()]
+
+
+def pose_controls(session: Session) -> Keyboard:
+    assert session.id is not None
+    def act(verb: Verb) -> str:
+        return encode(SessionAction(session.id, session.step_index, verb))  # type: ignore[arg-type]
+
+    first = (texts.BUTTON_RESUME, act(Verb.RESUME)) if session.paused else (texts.BUTTON_PAUSE, act(Verb.PAUSE))
+    return [[first, (texts.BUTTON_SKIP, act(Verb.SKIP)), (texts.BUTTON_STOP, act(Verb.STOP))]]
+
+
+def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:
+    assert session.id is not None
+    return [
+        [
+            (texts.BUTTON_CONTINUE, encode(SessionAction(session.id, session.step_index, Verb.CONTINUE))),
+            (texts.BUTTON_START_OVER, encode(StartOver(session.id, requested.id))),
+        ]
+    ]
+
+
+def after_session(routine: Routine) -> Keyboard:
+    return [
+        [
+            (texts.BUTTON_AGAIN, encode(StartRoutine(routine.id))),
+            (texts.BUTTON_ALL_ROUTINES, encode(ShowRoutines())),
+        ]
+    ]

@@ -1,0 +1,167 @@
+"""Routines: what a guided session walks a user through, loaded from TOML files.
+
+A routine file looks like::
+
+    id = "desk-break"
+    title = "Desk break"
+    summary = "Two minutes for neck, shoulders and wrists."
+
+    [[steps]]
+    name = "Neck side bend"
+    seconds = 30
+    kind = "stretch"
+    side = "right"            # optional: left or right
+    cues = ["Ear toward shoulder", "Shoulders stay low"]
+    halfway = "Breathe out and soften"   # optional: one cue half-way through a long hold
+
+Every file in the folder is validated at start-up; any problem stops the bot with the file name
+and what is wrong, so a broken routine never reaches a user.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+#: Routine ids travel inside Telegram callback data (64 bytes at most), so keep them short.
+ROUTINE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,23}$"
+#: A hold at least this long may carry one half-way cue.
+HALFWAY_MIN_SECONDS = 20
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StepKind(StrEnum):
+    ASSESS = "assess"
+    STRETCH = "stretch"
+    DYNAMIC = "dynamic"
+    REST = "rest"
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    seconds: int = Field(ge=1, le=900)
+    kind: StepKind
+    cues: list[ShortText] = Field(min_length=1, max_length=4)
+    side: Side | None = None
+    halfway: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _halfway_needs_a_long_hold(self) -> Step:
+        if self.halfway is not None and self.seconds < HALFWAY_MIN_SECONDS:
+            raise ValueError(f"a halfway cue needs a hold of at least {HALFWAY_MIN_SECONDS} seconds")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The name with its side, as a user reads it: "Low lunge (right)"."""
+        return f"{self.name} ({self.side.value})" if self.side else self.name
+
+    @property
+    def halfway_at(self) -> float | None:
+        """Seconds into the hold at which the half-way cue is due, if there is one."""
+        return self.seconds / 2 if self.halfway else None
+
+
+class Routine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Annotated[str, StringConstraints(pattern=ROUTINE_ID_PATTERN)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    summary: ShortText
+    safety: ShortText | None = None
+    steps: list[Step] = Field(min_length=1, max_length=60)
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(step.seconds for step in self.steps)
+
+    def step(self, index: int) -> Step:
+        return self.steps[index]
+
+    def next_step(self, index: int) -> Step | None:
+        return self.steps[index + 1] if index + 1 < len(self.steps) else None
+
+
+class RoutineError(Exception):
+    """A routine file cannot be used; the message names the file and the problem."""
+
+
+class RoutineBook(Mapping[str, Routine]):
+    """All loaded routines by id, in a stable order (the flagship first, then by title)."""
+
+    FLAGSHIP = "hamstrings"
+
+    def __init__(self, routines: list[Routine]) -> None:
+        ordered = sorted(routines, key=lambda r: (r.id != self.FLAGSHIP, r.title.lower()))
+        self._by_id = {routine.id: routine for routine in ordered}
+
+    def __getitem__(self, routine_id: str) -> Routine:
+        return self._by_id[routine_id]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def default(self) -> Routine:
+        """The routine `/stretch` starts: the flagship if present, else the first one."""
+        return self._by_id.get(self.FLAGSHIP) or next(iter(self._by_id.values()))
+
+
+def parse_routine(text: str, source: str) -> Routine:
+    """Parse and validate one routine file's text; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RoutineError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Routine.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_location(error['loc'])}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors(include_url=False)
+        )
+        raise RoutineError(f"{source}: {problems}") from None
+
+
+def load_routines(folder: Path) -> RoutineBook:
+    """Load every ``*.toml`` in ``folder``; raise :class:`RoutineError` on the first bad one."""
+    if not folder.is_dir():
+        raise RoutineError(f"{folder}: routines folder not found")
+    routines: list[Routine] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RoutineError(f"{path}: cannot be read: {exc}") from None
+        routine = parse_routine(text, str(path))
+        if routine.id in seen:
+            raise RoutineError(f"{path}: id '{routine.id}' is already used by {seen[routine.id]}")
+        seen[routine.id] = path
+        routines.append(routine)
+    if not routines:
+        raise RoutineError(f"{folder}: no routine files (*.toml) found")
+    return RoutineBook(routines)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "file"

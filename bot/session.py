@@ -1,0 +1,271 @@
+"""A guided session's state machine: pure, clock-free, no I/O.
+
+Every transition takes the session, the routine and ``now`` and returns a new session plus the
+events the user should hear about. The caller persists the new session first, then tells the
+user, so a crash in between repeats a message at worst instead of losing a step.
+
+Timing model: while running, the current step ends at ``clock_started_at + remaining``. Pausing
+freezes ``remaining`` and clears ``clock_started_at``; resuming restarts the clock with the
+frozen remainder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.routines import Routine, Step
+
+#: Sessions untouched for this long are closed quietly at start-up and by the sweep.
+ABANDON_AFTER = timedelta(hours=3)
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    ABANDONED = "abandoned"
+
+
+class SessionError(Exception):
+    """A user action that does not apply to the session as it is now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# Reasons carried by SessionError; handlers turn them into short toasts.
+NOT_ACTIVE = "not_active"
+ALREADY_PAUSED = "already_paused"
+NOT_PAUSED = "not_paused"
+STALE_STEP = "stale_step"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user_id: int
+    chat_id: int
+    routine_id: str
+    started_at: datetime
+    updated_at: datetime
+    status: Status = Status.ACTIVE
+    step_index: int = 0
+    #: When the running clock last (re)started; None while paused or ended.
+    clock_started_at: datetime | None = None
+    #: Seconds left in the current step as of ``clock_started_at`` (or frozen while paused).
+    remaining: float = 0.0
+    halfway_sent: bool = False
+    #: Seconds the clock actually ran, over all steps so far.
+    active_seconds: float = 0.0
+    steps_done: int = 0
+    steps_skipped: int = 0
+    #: The message that shows the current pose and carries its buttons.
+    pose_message_id: int | None = None
+    ended_at: datetime | None = None
+    id: int | None = None
+    #: Bumped on every stored change; guards against two writers racing.
+    version: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+    @property
+    def paused(self) -> bool:
+        return self.is_active and self.clock_started_at is None
+
+    def remaining_at(self, now: datetime) -> float:
+        """Seconds left in the current step at ``now`` (never negative)."""
+        if self.clock_started_at is None:
+            return self.remaining
+        return max(0.0, self.remaining - (now - self.clock_started_at).total_seconds())
+
+    def step_ends_at(self) -> datetime | None:
+        if not self.is_active or self.clock_started_at is None:
+            return None
+        return self.clock_started_at + timedelta(seconds=self.remaining)
+
+    def halfway_due_at(self, step: Step) -> datetime | None:
+        """When the current step's half-way cue is due, or None if there is none to send."""
+        if step.halfway is None or self.halfway_sent or self.clock_started_at is None:
+            return None
+        left_at_halfway = step.seconds - (step.halfway_at or 0)
+        return self.clock_started_at + timedelta(seconds=max(0.0, self.remaining - left_at_halfway))
+
+    def next_event_at(self, routine: Routine) -> datetime | None:
+        """The next moment the sweep must look at this session (None: nothing scheduled)."""
+        ends = self.step_ends_at()
+        if ends is None:
+            return None
+        halfway = self.halfway_due_at(routine.step(self.step_index))
+        return min(ends, halfway) if halfway else ends
+
+    def elapsed_running(self, now: datetime) -> float:
+        """Seconds the clock has run in the current segment (capped at the remainder)."""
+        if self.clock_started_at is None:
+            return 0.0
+        return min(self.remaining, max(0.0, (now - self.clock_started_at).total_seconds()))
+
+
+# -- events -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PoseStarted:
+    step_index: int
+    #: Set when the pose is shown again after a restart rather than for the first time.
+    restored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HalfwayCue:
+    step_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The session is over (finished, stopped or abandoned); the session holds the totals."""
+
+    status: Status
+
+
+Event = PoseStarted | HalfwayCue | Ended
+
+
+# -- transitions --------------------------------------------------------------------------------
+
+
+def start(routine: Routine, user_id: int, chat_id: int, now: datetime) -> tuple[Session, list[Event]]:
+    session = Session(
+        user_id=user_id,
+        chat_id=chat_id,
+        routine_id=routine.id,
+        started_at=now,
+        updated_at=now,
+        clock_started_at=now,
+        remaining=float(routine.step(0).seconds),
+    )
+    return session, [PoseStarted(0)]
+
+
+def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, list[Event]]:
+    """Let time pass: end the step if its time is up, or send the half-way cue if due."""
+    if not session.is_active or session.paused:
+        return session, []
+    ends = session.step_ends_at()
+    assert ends is not None
+    if now >= ends:
+        return _advance(session, routine, now, skipped=False)
+    halfway = session.halfway_due_at(routine.step(session.step_index))
+    if halfway is not None and now >= halfway:
+        return replace(session, halfway_sent=True, updated_at=now), [HalfwayCue(session.step_index)]
+    return session, []
+
+
+def pause(session: Session, now: datetime) -> Session:
+    _require_active(session)
+    if session.paused:
+        raise SessionError(ALREADY_PAUSED)
+    return replace(
+        session,
+        remaining=session.remaining_at(now),
+        active_seconds=session.active_seconds + session.elapsed_running(now),
+        clock_started_at=None,
+        updated_at=now,
+    )
+
+
+def resume(session: Session, now: datetime) -> Session:
+    _require_active(session)
+    if not session.paused:
+        raise SessionError(NOT_PAUSED)
+    return replace(session, clock_started_at=now, updated_at=now)
+
+
+def skip(
+    session: Session, routine: Routine, now: datetime, step_index: int
+) -> tuple[Session, list[Event]]:
+    """Move on from ``step_index`` at once; a stale index (a double tap) is refused."""
+    _require_active(session)
+    if step_index != session.step_index:
+        raise SessionError(STALE_STEP)
+    return _advance(session, routine, now, skipped=True)
+
+
+def stop(session: Session, now: datetime) -> tuple[Session, list[Event]]:
+    _require_active(session)
+    return _end(session, now, Status.STOPPED), [Ended(Status.STOPPED)]
+
+
+def abandon(session: Session, now: datetime) -> Session:
+    return _end(session, now, Status.ABANDONED)
+
+
+def is_abandoned(session: Session, now: datetime) -> bool:
+    return session.is_active and now - session.updated_at >= ABANDON_AFTER
+
+
+def restore(session: Session, routine: Routine, now: datetime) -> tuple[Session, list[Event]]:
+    """Pick a session up again after the bot was down.
+
+    The user sees the current pose again. If its time ran out while we were away, the pose
+    starts over with its full hold rather than jumping ahead behind the user's back.
+    """
+    _require_active(session)
+    if session.paused:
+        return session, [PoseStarted(session.step_index, restored=True)]
+    step = routine.step(session.step_index)
+    if session.remaining_at(now) <= 0:
+        session = replace(
+            session,
+            clock_started_at=now,
+            remaining=float(step.seconds),
+            halfway_sent=False,
+            updated_at=now,
+        )
+    return session, [PoseStarted(session.step_index, restored=True)]
+
+
+def _advance(
+    session: Session, routine: Routine, now: datetime, *, skipped: bool
+) -> tuple[Session, list[Event]]:
+    session = replace(
+        session,
+        active_seconds=session.active_seconds + session.elapsed_running(now),
+        steps_done=session.steps_done + (0 if skipped else 1),
+        steps_skipped=session.steps_skipped + (1 if skipped else 0),
+    )
+    following = session.step_index + 1
+    if following >= len(routine.steps):
+        return _end(session, now, Status.FINISHED, counted=True), [Ended(Status.FINISHED)]
+    return (
+        replace(
+            session,
+            step_index=following,
+            clock_started_at=now,
+            remaining=float(routine.step(following).seconds),
+            halfway_sent=False,
+            updated_at=now,
+        ),
+        [PoseStarted(following)],
+    )
+
+
+def _end(session: Session, now: datetime, status: Status, *, counted: bool = False) -> Session:
+    active = session.active_seconds if counted else session.active_seconds + session.elapsed_running(now)
+    return replace(
+        session,
+        status=status,
+        active_seconds=active,
+        clock_started_at=None,
+        remaining=0.0,
+        ended_at=now,
+        updated_at=now,
+    )
+
+
+def _require_active(session: Session) -> None:
+    if not session.is_active:
+        raise SessionError(NOT_ACTIVE)

@@ -1,0 +1,60 @@
+"""Shared fixtures: a fake Telegram server on 127.0.0.1, a manual clock, and the real bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import running
+from bot.clock import ManualClock
+from bot.config import SHIPPED_ROUTINES_DIR, Settings
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+TEST_ROUTINES = Path(__file__).parent / "routines"
+#: Long-poll length in tests: stopping the bot waits for the poll in flight.
+POLL_TIMEOUT = 0.5
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    api = FakeTelegram()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": TOKEN,
+            "database_path": tmp_path / "data" / "limber.sqlite3",
+            "routines_dir": TEST_ROUTINES,
+            "telegram_base_url": telegram.base_url,
+            # Sweep often in real time; the manual clock decides what is due.
+            "session_tick_seconds": 0.02,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def shipped_routines() -> Path:
+    return SHIPPED_ROUTINES_DIR
+
+
+@pytest.fixture
+async def bot(make_settings: Callable[..., Settings], clock: ManualClock) -> AsyncIterator[Any]:
+    """The real application, polling the fake server, driven by the manual clock."""
+    async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT) as application:
+        yield application
