@@ -51,14 +51,15 @@ class ShowRoutines:
 
 Action = StartRoutine | SessionAction | StartOver | ShowRoutines
 
+# Whole-string patterns, applied with fullmatch.
 _PATTERNS: list[tuple[re.Pattern[str], type]] = [
-    (re.compile(rf"^go:(?P<routine_id>{_ROUTINE_ID})$"), StartRoutine),
+    (re.compile(rf"go:(?P<routine_id>{_ROUTINE_ID})"), StartRoutine),
     (
-        re.compile(rf"^ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxc])$"),
+        re.compile(rf"ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxc])"),
         SessionAction,
     ),
-    (re.compile(rf"^new:(?P<session_id>{_ID}):(?P<routine_id>{_ROUTINE_ID})$"), StartOver),
-    (re.compile(r"^menu:routines$"), ShowRoutines),
+    (re.compile(rf"new:(?P<session_id>{_ID}):(?P<routine_id>{_ROUTINE_ID})"), StartOver),
+    (re.compile(r"menu:routines"), ShowRoutines),
 ]
 
 
@@ -80,7 +81,7 @@ def decode(data: str | None) -> Action | None:
     if not data or len(data) > 64:
         return None
     for pattern, kind in _PATTERNS:
-        match = pattern.match(data)
+        match = pattern.fullmatch(data)  # fullmatch: '$' would accept a trailing newline
         if match is None:
             continue
         fields = match.groupdict()

@@ -131,6 +131,7 @@ class FakeTelegram:
         self._callback_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
 
     # -- server lifecycle ----------------------------------------------------------------------
@@ -146,6 +147,9 @@ class FakeTelegram:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        async with self._changed:  # release long polls still parked here
+            self._closing = True
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -220,7 +224,7 @@ class FakeTelegram:
         async with self._changed:
             # An offset confirms every update before it, as on Telegram.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates:
+            while not self._updates and not self._closing:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break

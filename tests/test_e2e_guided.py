@@ -38,3 +38,213 @@ async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTele
     assert "23 s" in summary.text and "3 of 3 poses" in summary.text
     assert summary.buttons == ["🔁 Go again", "📋 Routines"]
     await telegram.wait_until(lambda: third.buttons == [], what="buttons removed from last pose")
+
+
+async def test_pause_holds_the_clock_and_resume_continues_with_the_time_left(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    first = await user.next_message()
+    clock.advance(1)
+
+    toast = await user.toast(await user.press(first, "Pause"))
+    assert toast == "Paused"
+    await telegram.wait_until(lambda: "Paused - 1 s left" in first.text, what="paused marker")
+    assert first.buttons == ["▶️ Resume", "⏭ Skip", "⏹ Stop"]
+
+    # Time passes while paused, and the next pose does not come.
+    clock.advance(600)
+    double = await user.toast(await user.press_data(first, first.callback_data("Resume").replace(":r", ":p")))
+    assert double == "Already paused"
+    assert user.unseen() == []
+
+    assert await user.toast(await user.press(first, "Resume")) == "Go!"
+    await telegram.wait_until(lambda: "Paused" not in first.text, what="pause marker gone")
+    assert "Hold 1 s" in first.text
+    assert first.buttons[0] == "⏸ Pause"
+
+    clock.advance(1)
+    second = await user.next_message()
+    assert "2/3 · Side bend" in second.text
+
+
+async def test_skip_moves_on_at_once_and_a_double_tap_skips_only_once(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    first = await user.next_message()
+
+    one = await user.press(first, "Skip")
+    two = await user.press_data(first, first.callback_data("Skip"))
+    assert await user.toast(one) == "Skipped"
+    assert await user.toast(two) == "That pose is already over."
+    second = await user.next_message()
+    assert "2/3 · Side bend" in second.text
+    assert user.unseen() == []
+
+
+async def test_stop_button_ends_the_session_with_a_summary(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    first = await user.next_message()
+    clock.advance(2)
+    second = await user.next_message()
+    stale_pause = second.callback_data("Pause")  # e.g. still on screen on another device
+    assert await user.toast(await user.press(second, "Stop")) == "Stopped"
+    summary = await user.next_message()
+    assert "Stopped Quick test." in summary.text
+    assert "1 of 3 poses done" in summary.text
+    await telegram.wait_until(lambda: second.buttons == [], what="buttons removed after stop")
+
+    # The session is over: nothing more arrives, and old buttons only get a toast.
+    clock.advance(100)
+    assert await user.toast(await user.press_data(second, stale_pause)) == "That button has expired."
+    assert user.unseen() == []
+
+    # "Go again" starts the same routine from the top.
+    await user.press(summary, "Go again")
+    again = await user.next_message()
+    assert "1/3 · Reach up" in again.text
+
+
+async def test_stop_command(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stop")
+    assert "not in a routine" in (await user.next_message()).text
+    await user.send("/stretch quick")
+    await user.next_message()
+    await user.send("/stop")
+    assert "Stopped Quick test." in (await user.next_message()).text
+
+
+async def test_stretch_during_a_session_asks_to_continue_or_start_over(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    first = await user.next_message()
+    clock.advance(2)
+    second = await user.next_message()
+
+    await user.send("/stretch quick")
+    question = await user.next_message()
+    assert "middle of Quick test (pose 2 of 3)" in question.text
+
+    await user.press(question, "Continue")
+    again = await user.next_message()
+    assert "2/3 · Side bend" in again.text
+    await telegram.wait_until(lambda: second.buttons == [], what="old pose loses its buttons")
+
+    await user.send("/stretch")
+    question = await user.next_message()
+    await user.press(question, "Start over")
+    flagship = await user.next_message()
+    assert "Hamstrings & hips" not in flagship.text  # the test folder has no flagship ...
+    assert "1/3 · Reach up" in flagship.text  # ... so /stretch starts the first routine
+
+
+async def test_each_user_has_their_own_session_and_cannot_press_another_users_buttons(bot, telegram, clock) -> None:
+    alex, sam = telegram.user(1001, "Alex"), telegram.user(2002, "Sam")
+    await alex.send("/stretch quick")
+    alex_pose = await alex.next_message()
+    toast = await sam.toast(await sam.press(alex_pose, "Stop"))
+    assert toast == "That button belongs to someone else."
+    await sam.send("/stretch quick")
+    sam_pose = await sam.next_message()
+    assert "1/3 · Reach up" in sam_pose.text
+    clock.advance(2)
+    assert "2/3" in (await alex.next_message()).text
+    assert "2/3" in (await sam.next_message()).text
+
+
+async def test_forged_and_garbage_buttons_get_a_toast_and_change_nothing(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    pose = await user.next_message()
+    for data in ["garbage", "ses:999999:0:x", "ses:1:7:x", "go:no-such-routine", "new:1:nope", "ses:1:0:z" * 8]:
+        toast = await user.toast(await user.press_data(pose, data))
+        assert toast in {"That button has expired.", "That pose is already over."}, data
+    assert pose.buttons == ["⏸ Pause", "⏭ Skip", "⏹ Stop"]
+    clock.advance(2)
+    assert "2/3 · Side bend" in (await user.next_message()).text
+
+
+async def test_unknown_routine_lists_the_ones_there_are(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch yoga-for-cats")
+    reply = await user.next_message()
+    assert "don't know a routine called “yoga-for-cats”" in reply.text
+    assert reply.buttons == ["Quick test · 23 s"]
+    await user.press(reply, "Quick test")
+    assert "1/3 · Reach up" in (await user.next_message()).text
+
+
+async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/dance")
+    reply = await user.next_message()
+    assert "I don't know /dance" in reply.text and "/stretch" in reply.text
+
+    await user.send("hello?")
+    assert "/stretch starts a routine" in (await user.next_message()).text
+
+    await user.send("x" * 4096)
+    reply = await user.next_message()
+    assert "/stretch starts a routine" in reply.text and len(reply.text) < 500
+
+    await user.send_update(message={
+        "message_id": 99, "from": user.json, "chat": {"id": user.id, "type": "private"},
+        "date": 0, "sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                                "width": 1, "height": 1, "is_animated": False, "is_video": False},
+    })
+    assert "/stretch" in (await user.next_message()).text
+
+    await user.send("/stretch quick")
+    await user.next_message()
+    await user.send("what now")
+    assert "use the buttons under the pose" in (await user.next_message()).text
+
+
+async def test_start_help_and_routines(bot, telegram, clock) -> None:
+    assert [c["command"] for c in telegram.commands] == ["stretch", "routines", "stop", "help"]
+    user = telegram.user(first_name="<b>Zoë</b>")
+    await user.send("/start")
+    welcome = await user.next_message()
+    assert welcome.text.startswith("Hi <b>Zoë</b>!")  # shown literally, not as markup
+    assert "never pain" in welcome.text
+    assert welcome.buttons == ["Quick test · 23 s"]
+
+    await user.send("/help")
+    help_text = (await user.next_message()).text
+    for command in ("/stretch", "/routines", "/stop", "/help"):
+        assert command in help_text
+
+    await user.send("/routines")
+    listing = await user.next_message()
+    assert "Quick test (23 s): Three short steps for the tests." in listing.text
+    await user.press(listing, "Quick test")
+    assert "1/3 · Reach up" in (await user.next_message()).text
+
+
+async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, shipped_routines, telegram, clock) -> None:
+    from bot.app import running
+    from bot.routines import load_routines
+    from tests.conftest import POLL_TIMEOUT
+
+    flagship = load_routines(shipped_routines)["hamstrings"]
+    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
+        user = telegram.user()
+        await user.send("/stretch")
+        poses, cues = [], 0
+        for index, step in enumerate(flagship.steps):
+            pose = await user.next_message(f"{index + 1}/11 · {step.name}")
+            poses.append(pose)
+            if index == 0:
+                assert "Hamstrings & hips · 10 min" in pose.text and "never pain" in pose.text
+            if step.side:
+                assert f"{step.side.value} side" in pose.text
+            clock.advance(step.seconds / 2)
+            if step.halfway:
+                assert (await user.next_message("Halfway")).text == f"Halfway: {step.halfway}"
+                cues += 1
+            clock.advance(step.seconds / 2)
+        summary = await user.next_message("done!")
+        assert "You stretched for 10 min: 11 of 11 poses done." in summary.text
+        assert cues == 10
+        await telegram.wait_until(lambda: all(p.buttons == [] for p in poses), what="no pose keeps buttons")

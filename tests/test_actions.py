@@ -1,0 +1,49 @@
+"""Callback data: everything encoded decodes back; anything else is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import SessionAction, ShowRoutines, StartOver, StartRoutine, Verb, decode, encode
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        StartRoutine("hamstrings"),
+        StartRoutine("desk-break"),
+        SessionAction(42, 3, Verb.PAUSE),
+        SessionAction(987654321012345678, 59, Verb.CONTINUE),
+        StartOver(5, "desk-break"),
+        ShowRoutines(),
+    ],
+)
+def test_round_trip(action) -> None:
+    data = encode(action)
+    assert len(data.encode()) <= 64
+    assert decode(data) == action
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "garbage",
+        "go:",
+        "go:Not-Allowed",
+        "go:../../etc",
+        "ses:1:2",
+        "ses:1:2:z",
+        "ses:0:1:p",
+        "ses:-1:1:p",
+        "ses:1:1:p:extra",
+        "ses:abc:1:p",
+        "new:1:",
+        "menu:everything",
+        "x" * 65,
+        "go:hamstrings\n",
+    ],
+)
+def test_forged_or_malformed_data_is_refused(data) -> None:
+    assert decode(data) is None

@@ -1,0 +1,179 @@
+"""The session state machine, with time passed in by hand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import session as machine
+from bot.routines import parse_routine
+from bot.session import Ended, HalfwayCue, PoseStarted, SessionError, Status
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+ROUTINE = parse_routine(
+    """
+id = "three"
+title = "Three"
+summary = "Three steps."
+
+[[steps]]
+name = "One"
+kind = "stretch"
+seconds = 30
+cues = ["a"]
+halfway = "keep breathing"
+
+[[steps]]
+name = "Two"
+kind = "stretch"
+side = "left"
+seconds = 10
+cues = ["b"]
+
+[[steps]]
+name = "Three"
+kind = "rest"
+seconds = 20
+cues = ["c"]
+""",
+    "three.toml",
+)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def started() -> machine.Session:
+    session, events = machine.start(ROUTINE, user_id=7, chat_id=7, now=T0)
+    assert events == [PoseStarted(0)]
+    return replace(session, id=1)
+
+
+def test_start_runs_the_first_step_with_its_full_hold() -> None:
+    session = started()
+    assert session.step_index == 0 and not session.paused
+    assert session.step_ends_at() == at(30)
+    # The half-way cue is the first thing due.
+    assert session.next_event_at(ROUTINE) == at(15)
+
+
+def test_tick_before_anything_is_due_changes_nothing() -> None:
+    session = started()
+    assert machine.tick(session, ROUTINE, at(10)) == (session, [])
+
+
+def test_halfway_cue_once_then_the_step_ends_and_the_next_begins() -> None:
+    session = started()
+    session, events = machine.tick(session, ROUTINE, at(15))
+    assert events == [HalfwayCue(0)]
+    assert session.next_event_at(ROUTINE) == at(30)
+    assert machine.tick(session, ROUTINE, at(16))[1] == []
+
+    session, events = machine.tick(session, ROUTINE, at(30))
+    assert events == [PoseStarted(1)]
+    assert session.step_index == 1 and session.steps_done == 1
+    assert session.step_ends_at() == at(40)
+
+
+def test_a_late_tick_past_the_end_skips_the_halfway_cue() -> None:
+    session, events = machine.tick(started(), ROUTINE, at(31))
+    assert events == [PoseStarted(1)]
+
+
+def test_pause_freezes_the_remaining_time_and_resume_continues_it() -> None:
+    session = machine.pause(started(), at(12))
+    assert session.paused and session.remaining == 18
+    assert session.next_event_at(ROUTINE) is None
+    # Time passes while paused: nothing happens.
+    assert machine.tick(session, ROUTINE, at(500)) == (session, [])
+    session = machine.resume(session, at(100))
+    assert session.step_ends_at() == at(118)
+    assert session.remaining_at(at(110)) == 8
+    # The half-way cue (15 s into the hold) is now due 3 s after resuming.
+    assert session.halfway_due_at(ROUTINE.step(0)) == at(103)
+
+
+def test_double_pause_and_resume_while_running_are_refused() -> None:
+    paused = machine.pause(started(), at(5))
+    with pytest.raises(SessionError) as error:
+        machine.pause(paused, at(6))
+    assert error.value.reason == machine.ALREADY_PAUSED
+    with pytest.raises(SessionError) as error:
+        machine.resume(started(), at(6))
+    assert error.value.reason == machine.NOT_PAUSED
+
+
+def test_skip_moves_on_at_once_and_counts_it() -> None:
+    session, events = machine.skip(started(), ROUTINE, at(4), step_index=0)
+    assert events == [PoseStarted(1)]
+    assert session.steps_skipped == 1 and session.steps_done == 0
+    assert session.active_seconds == 4
+
+
+def test_a_second_skip_for_the_same_step_is_stale() -> None:
+    session, _ = machine.skip(started(), ROUTINE, at(4), step_index=0)
+    with pytest.raises(SessionError) as error:
+        machine.skip(session, ROUTINE, at(4.1), step_index=0)
+    assert error.value.reason == machine.STALE_STEP
+
+
+def test_skipping_a_paused_step_works() -> None:
+    paused = machine.pause(started(), at(5))
+    session, events = machine.skip(paused, ROUTINE, at(50), step_index=0)
+    assert events == [PoseStarted(1)] and not session.paused
+    assert session.active_seconds == 5
+
+
+def test_finishing_the_last_step_ends_with_totals() -> None:
+    session = started()
+    session, _ = machine.tick(session, ROUTINE, at(30))
+    session, _ = machine.skip(session, ROUTINE, at(32), step_index=1)
+    session, events = machine.tick(session, ROUTINE, at(52))
+    assert events == [Ended(Status.FINISHED)]
+    assert session.status is Status.FINISHED and not session.is_active
+    assert (session.steps_done, session.steps_skipped) == (2, 1)
+    assert session.active_seconds == 30 + 2 + 20
+    assert session.ended_at == at(52)
+    assert session.next_event_at(ROUTINE) is None
+
+
+def test_stop_ends_and_counts_the_partial_step() -> None:
+    session, events = machine.stop(started(), at(7))
+    assert events == [Ended(Status.STOPPED)]
+    assert session.status is Status.STOPPED and session.active_seconds == 7
+    with pytest.raises(SessionError) as error:
+        machine.pause(session, at(8))
+    assert error.value.reason == machine.NOT_ACTIVE
+
+
+def test_restore_keeps_time_left_when_the_step_had_not_ended() -> None:
+    session, events = machine.restore(started(), ROUTINE, at(20))
+    assert events == [PoseStarted(0, restored=True)]
+    assert session.remaining_at(at(20)) == 10
+
+
+def test_restore_restarts_a_step_whose_time_ran_out_while_down() -> None:
+    session, events = machine.restore(started(), ROUTINE, at(90))
+    assert events == [PoseStarted(0, restored=True)]
+    assert session.step_index == 0
+    assert session.step_ends_at() == at(120)
+    assert not session.halfway_sent
+
+
+def test_restore_of_a_paused_session_stays_paused() -> None:
+    paused = machine.pause(started(), at(5))
+    session, events = machine.restore(paused, ROUTINE, at(1000))
+    assert session.paused and session.remaining == 25
+    assert events == [PoseStarted(0, restored=True)]
+
+
+def test_a_session_untouched_for_hours_counts_as_abandoned() -> None:
+    paused = machine.pause(started(), at(5))
+    assert not machine.is_abandoned(paused, at(5) + timedelta(hours=2))
+    assert machine.is_abandoned(paused, at(5) + machine.ABANDON_AFTER)
+    closed = machine.abandon(paused, at(5) + machine.ABANDON_AFTER)
+    assert closed.status is Status.ABANDONED and not machine.is_abandoned(closed, at(99999))

@@ -1,0 +1,70 @@
+"""The database: schema created and migrated at start-up, safe to re-run, one active session."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import session as machine
+from bot.storage import MIGRATIONS, StaleWrite, Storage
+from tests.test_session import ROUTINE
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path):
+    store = await Storage.open(tmp_path / "nested" / "db.sqlite3")
+    await store.upsert_user(7, 7, "Alex", T0)
+    yield store
+    await store.close()
+
+
+async def test_open_creates_folder_and_reopening_migrates_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "limber.sqlite3"
+    first = await Storage.open(path)
+    await first.close()
+    again = await Storage.open(path)
+    rows = await again._fetch_all("SELECT name FROM schema_migrations")
+    await again.close()
+    assert [row["name"] for row in rows] == [name for name, _ in MIGRATIONS]
+    with sqlite3.connect(path) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_session_round_trips_and_is_found_when_due(storage: Storage) -> None:
+    session, _ = machine.start(ROUTINE, 7, 7, T0)
+    stored = await storage.insert_session(session, session.next_event_at(ROUTINE))
+    assert stored.id is not None
+    assert await storage.get_session(stored.id) == stored
+    assert await storage.due_sessions(T0 + timedelta(seconds=14), 10) == []
+    due = await storage.due_sessions(T0 + timedelta(seconds=15), 10)
+    assert [d.session_id for d in due] == [stored.id]
+
+
+async def test_only_one_active_session_per_user(storage: Storage) -> None:
+    session, _ = machine.start(ROUTINE, 7, 7, T0)
+    await storage.insert_session(session, None)
+    with pytest.raises(sqlite3.IntegrityError):
+        await storage.insert_session(session, None)
+
+
+async def test_a_stale_write_is_refused(storage: Storage) -> None:
+    session, _ = machine.start(ROUTINE, 7, 7, T0)
+    stored = await storage.insert_session(session, None)
+    await storage.save_session(machine.pause(stored, T0 + timedelta(seconds=3)), None)
+    with pytest.raises(StaleWrite):
+        await storage.save_session(replace(stored, steps_done=5), None)
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(storage: Storage) -> None:
+    session, _ = machine.start(ROUTINE, 7, 7, T0)
+    with pytest.raises(RuntimeError):
+        async with storage.transaction():
+            await storage.insert_session(session, None)
+            raise RuntimeError("crash mid-way")
+    assert await storage.active_session(7) is None
