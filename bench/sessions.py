@@ -1,0 +1,96 @@
+"""How fast the session clock advances many sessions that fall due in the same second.
+
+Run by hand:  .venv/bin/python -m bench.sessions [sizes...]
+
+It stores N active sessions whose steps all end at the same instant, then calls the real
+``Coach.sweep`` (what the JobQueue job runs every second) until every session has moved on,
+with a real SQLite file and an in-memory messenger, so the figures are our own overhead: the
+database, the state machine and the locks. Sending is bounded separately by Telegram's limits
+(about 30 messages a second per bot), which no code of ours can beat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot import session as machine
+from bot.clock import ManualClock
+from bot.coach import Coach
+from bot.config import SHIPPED_ROUTINES_DIR
+from bot.routines import load_routines
+from bot.storage import Storage
+
+
+class CountingMessenger:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.edits = 0
+        self._ids = 0
+
+    async def send(self, chat_id: int, text: str, keyboard=None) -> int:  # type: ignore[no-untyped-def]
+        self.sent += 1
+        self._ids += 1
+        return self._ids
+
+    async def edit(self, chat_id: int, message_id: int, text: str, keyboard) -> None:  # type: ignore[no-untyped-def]
+        self.edits += 1
+
+    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
+        self.edits += 1
+
+
+async def run(size: int) -> dict[str, float]:
+    book = load_routines(SHIPPED_ROUTINES_DIR)
+    routine = book["desk-break"]
+    clock = ManualClock()
+    with tempfile.TemporaryDirectory() as folder:
+        storage = await Storage.open(Path(folder) / "bench.sqlite3")
+        try:
+            messenger = CountingMessenger()
+            coach = Coach(storage, book, messenger, clock)
+            started = time.perf_counter()
+            async with storage.transaction():
+                for user_id in range(1, size + 1):
+                    await storage.upsert_user(user_id, user_id, "u", clock.now())
+                    session, _ = machine.start(routine, user_id, user_id, clock.now())
+                    await storage.insert_session(session, session.next_event_at(routine))
+            setup = time.perf_counter() - started
+
+            clock.advance(routine.step(0).seconds)  # every first step ends now
+            started = time.perf_counter()
+            sweeps = 0
+            while await coach.sweep():  # 0 once nothing is due (the next steps end later)
+                sweeps += 1
+            elapsed = time.perf_counter() - started
+            advanced = sum(1 for s in await storage.active_sessions() if s.step_index == 1)
+        finally:
+            await storage.close()
+    return {
+        "sessions": size,
+        "setup_s": setup,
+        "sweeps": sweeps,
+        "advanced": advanced,
+        "missed": size - advanced,
+        "seconds": elapsed,
+        "per_second": advanced / elapsed if elapsed else 0.0,
+        "messages": messenger.sent,
+    }
+
+
+def main() -> None:
+    sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 5000, 10000]
+    print(f"{'sessions':>9} {'advanced':>9} {'missed':>7} {'sweeps':>7} {'seconds':>8} {'sessions/s':>11} {'poses sent':>11}")
+    for size in sizes:
+        row = asyncio.run(run(size))
+        print(
+            f"{row['sessions']:>9} {row['advanced']:>9} {row['missed']:>7} {row['sweeps']:>7} "
+            f"{row['seconds']:>8.2f} {row['per_second']:>11.0f} {row['messages']:>11}"
+        )
+
+
+if __name__ == "__main__":
+    main()
