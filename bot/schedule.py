@@ -1,0 +1,240 @@
+"""Reminder arithmetic: when is the next reminder or nudge, and should this one go out?
+
+Pure functions over aware datetimes. Schedules are kept in local wall-clock time and turned
+into UTC instants one occurrence at a time with ``zoneinfo``, so 09:00 stays 09:00 across
+daylight-saving changes. Each occurrence has a key naming its local date (and time, for nudges);
+the store refuses a second delivery with the same key, so a fall-back day's repeated hour, a
+restart or two overlapping sweeps can never send one occurrence twice.
+
+Spring-forward gaps: a local time that does not exist that day (02:30 in Berlin on the last
+Sunday of March) is sent at the same moment a clock would show after springing forward (03:30).
+Fall-back overlaps: the first of the two 02:30s is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+#: A reminder that fell due while the bot was down is still sent if it is at most this late.
+LATE_LIMIT = timedelta(minutes=30)
+#: Lateness worth mentioning to the user (normal sweeps are a few seconds late).
+MENTION_LATE_AFTER = timedelta(minutes=2)
+#: How far ahead to look for the next occurrence before giving up (no days selected, etc.).
+_SEARCH_DAYS = 15
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Kind(StrEnum):
+    DAILY = "daily"
+    NUDGE = "nudge"
+    SNOOZE = "snooze"
+
+
+@dataclass(frozen=True, slots=True)
+class Weekdays:
+    """A set of weekdays as a bit mask: Monday is bit 0 ... Sunday bit 6 (Python's weekday())."""
+
+    mask: int
+
+    WORKDAYS_MASK = 0b0011111
+
+    @classmethod
+    def of(cls, *days: int) -> Weekdays:
+        mask = 0
+        for day in days:
+            mask |= 1 << day
+        return cls(mask)
+
+    @classmethod
+    def workdays(cls) -> Weekdays:
+        return cls(cls.WORKDAYS_MASK)
+
+    def __contains__(self, weekday: int) -> bool:
+        return bool(self.mask & (1 << weekday))
+
+    def __bool__(self) -> bool:
+        return bool(self.mask & 0b1111111)
+
+    def describe(self) -> str:
+        """"Mon-Fri", "every day", "Mon, Wed, Fri", "Sat-Sun"."""
+        days = [d for d in range(7) if d in self]
+        if len(days) == 7:
+            return "every day"
+        if not days:
+            return "no days"
+        runs: list[list[int]] = []
+        for day in days:
+            if runs and runs[-1][-1] == day - 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        parts = []
+        for run in runs:
+            names = [DAY_NAMES[d].capitalize() for d in run]
+            parts.append(f"{names[0]}-{names[-1]}" if len(run) >= 3 else ", ".join(names))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeWindow:
+    """Work hours for movement nudges: every ``every_minutes`` from ``start`` until ``end``."""
+
+    start: time
+    end: time
+    every_minutes: int
+
+    def times(self) -> list[time]:
+        """The local times a nudge is due on a working day: start + N, start + 2N, ... < end."""
+        result = []
+        minute = _minutes(self.start) + self.every_minutes
+        while minute < _minutes(self.end):
+            result.append(time(minute // 60, minute % 60))
+            minute += self.every_minutes
+        return result
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant a wall clock in ``zone`` shows ``at`` on ``day`` (see module notes)."""
+    wall = datetime.combine(day, at, tzinfo=zone)  # fold=0: the first of a repeated hour
+    instant = wall.astimezone(UTC)
+    # In a spring-forward gap, fold=0 resolves with the offset from before the change, which
+    # lands an hour after the gap: 02:30 becomes 03:30 local. That is the behaviour we want.
+    return instant
+
+
+def next_daily(after: datetime, at: time, days: Weekdays, zone: ZoneInfo) -> datetime | None:
+    """The first daily occurrence strictly after ``after``, or None if no day is selected."""
+    return _next_matching(after, days, zone, [at])
+
+
+def next_nudge(after: datetime, window: NudgeWindow, days: Weekdays, zone: ZoneInfo) -> datetime | None:
+    return _next_matching(after, days, zone, window.times())
+
+
+def _next_matching(after: datetime, days: Weekdays, zone: ZoneInfo, times: list[time]) -> datetime | None:
+    if not days or not times:
+        return None
+    start_day = after.astimezone(zone).date() - timedelta(days=1)
+    for offset in range(_SEARCH_DAYS):
+        day = start_day + timedelta(days=offset)
+        if day.weekday() not in days:
+            continue
+        for at in times:
+            instant = local_instant(day, at, zone)
+            if instant > after:
+                return instant
+    return None
+
+
+def occurrence_key(kind: Kind, due: datetime, zone: ZoneInfo) -> str:
+    """Names one occurrence: a daily reminder by local date, a nudge by local date and time,
+    a snooze by its UTC instant."""
+    local = due.astimezone(zone)
+    if kind is Kind.DAILY:
+        return f"daily:{local.date().isoformat()}"
+    if kind is Kind.NUDGE:
+        return f"nudge:{local.strftime('%Y-%m-%dT%H:%M')}"
+    return f"snooze:{due.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')}"
+
+
+class Skip(StrEnum):
+    """Why a due occurrence is not sent."""
+
+    TOO_LATE = "too_late"
+    PAUSED = "paused"
+    ALREADY_STRETCHED = "already_stretched"
+    RECENTLY_MOVED = "recently_moved"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class DueSchedule:
+    """A schedule row that has fallen due, with what the decision needs about its user."""
+
+    user_id: int
+    chat_id: int
+    kind: Kind
+    due_at: datetime
+    zone: ZoneInfo
+    at: time | None = None
+    days: Weekdays = Weekdays.workdays()
+    window: NudgeWindow | None = None
+    last_key: str | None = None
+    paused_until: datetime | None = None
+    last_finished_at: datetime | None = None
+    #: The latest of: a session started or finished, or "I already moved".
+    last_active_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    key: str
+    send: bool
+    skip: Skip | None
+    late_by: timedelta
+    #: When this schedule is next due (None: nothing more, e.g. a snooze that went out).
+    next_due_at: datetime | None
+
+
+def decide(due: DueSchedule, now: datetime) -> Decision:
+    """Whether the occurrence at ``due.due_at`` goes out, and when the schedule is next due."""
+    key = occurrence_key(due.kind, due.due_at, due.zone)
+    late_by = max(timedelta(0), now - due.due_at)
+    skip = _reason_to_skip(due, key, late_by)
+    return Decision(key, skip is None, skip, late_by, next_due_after(due, now))
+
+
+def next_due_after(due: DueSchedule, now: datetime) -> datetime | None:
+    """The occurrence after this one. Occurrences already too late to send are jumped over."""
+    if due.kind is Kind.SNOOZE:
+        return None
+    after = max(due.due_at, now - LATE_LIMIT)
+    if due.kind is Kind.DAILY:
+        assert due.at is not None
+        return next_daily(after, due.at, due.days, due.zone)
+    assert due.window is not None
+    return next_nudge(after, due.window, due.days, due.zone)
+
+
+def _reason_to_skip(due: DueSchedule, key: str, late_by: timedelta) -> Skip | None:
+    if key == due.last_key:
+        return Skip.DUPLICATE
+    if late_by > LATE_LIMIT:
+        return Skip.TOO_LATE
+    if due.paused_until is not None and due.paused_until > due.due_at:
+        return Skip.PAUSED
+    if due.kind is Kind.DAILY and due.last_finished_at is not None:
+        if due.last_finished_at.astimezone(due.zone).date() == due.due_at.astimezone(due.zone).date():
+            return Skip.ALREADY_STRETCHED
+    if due.kind is Kind.NUDGE and due.window is not None and due.last_active_at is not None:
+        if due.due_at - due.last_active_at < timedelta(minutes=due.window.every_minutes):
+            return Skip.RECENTLY_MOVED
+    return None
+
+
+def end_of_local_day(now: datetime, zone: ZoneInfo) -> datetime:
+    """The next local midnight, as a UTC instant."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return local_instant(tomorrow, time(0, 0), zone)
+
+
+def describe_when(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """"today 12:30", "tomorrow 08:05", "Fri 12:30", "Mon 3 Mar 12:30"."""
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    days_ahead = (local.date() - today).days
+    if days_ahead == 0:
+        return f"today {clock}"
+    if days_ahead == 1:
+        return f"tomorrow {clock}"
+    if 1 < days_ahead < 7:
+        return f"{DAY_NAMES[local.weekday()].capitalize()} {clock}"
+    return f"{DAY_NAMES[local.weekday()].capitalize()} {local.day} {local.strftime('%b')} {clock}"
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
