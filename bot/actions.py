@@ -49,7 +49,42 @@ class ShowRoutines:
     pass
 
 
-Action = StartRoutine | SessionAction | StartOver | ShowRoutines
+class ReminderVerb(StrEnum):
+    START = "go"
+    SNOOZE_15 = "z15"
+    SNOOZE_60 = "z60"
+    SKIP_TODAY = "skip"
+    MOVED = "moved"
+
+    @property
+    def snooze_minutes(self) -> int | None:
+        return int(self.value[1:]) if self.value.startswith("z") else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderAction:
+    """A button under a reminder; ``delivery_id`` names the reminder that was sent."""
+
+    delivery_id: int
+    verb: ReminderVerb
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReminder:
+    """Onboarding: a daily reminder at ``hour``:``minute`` on workdays, in one tap."""
+
+    hour: int
+    minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class AskTimezone:
+    pass
+
+
+Action = (
+    StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder | AskTimezone
+)
 
 # Whole-string patterns, applied with fullmatch.
 _PATTERNS: list[tuple[re.Pattern[str], type]] = [
@@ -60,6 +95,9 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     ),
     (re.compile(rf"new:(?P<session_id>{_ID}):(?P<routine_id>{_ROUTINE_ID})"), StartOver),
     (re.compile(r"menu:routines"), ShowRoutines),
+    (re.compile(rf"rem:(?P<delivery_id>{_ID}):(?P<verb>go|z15|z60|skip|moved)"), ReminderAction),
+    (re.compile(r"quick:(?P<hour>[01][0-9]|2[0-3])(?P<minute>[0-5][0-9])"), QuickReminder),
+    (re.compile(r"tz:ask"), AskTimezone),
 ]
 
 
@@ -73,6 +111,12 @@ def encode(action: Action) -> str:
             data = f"new:{session_id}:{routine_id}"
         case ShowRoutines():
             data = "menu:routines"
+        case ReminderAction(delivery_id, verb):
+            data = f"rem:{delivery_id}:{verb.value}"
+        case QuickReminder(hour, minute):
+            data = f"quick:{hour:02d}{minute:02d}"
+        case AskTimezone():
+            data = "tz:ask"
     assert len(data.encode()) <= 64, data
     return data
 
@@ -93,5 +137,9 @@ def decode(data: str | None) -> Action | None:
             )
         if kind is StartOver:
             return StartOver(int(fields["session_id"]), fields["routine_id"])
-        return ShowRoutines()
+        if kind is ReminderAction:
+            return ReminderAction(int(fields["delivery_id"]), ReminderVerb(fields["verb"]))
+        if kind is QuickReminder:
+            return QuickReminder(int(fields["hour"]), int(fields["minute"]))
+        return kind()
     return None

@@ -2,8 +2,8 @@
 
 Start-up order matters: routines are validated before anything touches the network; the
 database is opened and migrated; the Telegram connection is checked (getMe); sessions that were
-running when the process stopped are picked up again; only then do the clock sweeps start and
-updates flow in.
+running when the process stopped are picked up again and reminders that fell due meanwhile are
+claimed; only then do the clock sweeps start and updates flow in.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
@@ -19,13 +20,15 @@ from bot import handlers
 from bot.clock import Clock, SystemClock
 from bot.coach import Coach
 from bot.config import Settings
-from bot.routines import load_routines
+from bot.courier import Courier
+from bot.reminders import Reminders
+from bot.routines import RoutineBook, load_routines
 from bot.storage import Storage
 from bot.telegram_messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
 
-#: How often sessions left paused for hours are closed.
+#: How often sessions left paused for hours are closed and old delivery records pruned.
 CLEANUP_INTERVAL_SECONDS = 600
 
 # Sweeps must run however late they are (APScheduler's default grace of 1 s silently drops
@@ -60,15 +63,17 @@ async def running(
     storage = await Storage.open(settings.database_path)
     try:
         application = build_application(settings)
-        coach = Coach(storage, routines, TelegramMessenger(application.bot), clock)
-        application.bot_data["services"] = handlers.Services(coach=coach, routines=routines)
+        services = _assemble(application, storage, routines, clock, settings)
         async with application:
             await application.bot.set_my_commands(handlers.bot_commands())
             await application.start()
-            resumed = await coach.recover()
+            resumed = await services.coach.recover()
             if resumed:
                 log.info("Picked up %d session(s) that were running before the restart", resumed)
-            _schedule_clock(application, coach, settings.session_tick_seconds)
+            await services.courier.start()
+            # Claim what fell due while we were down before the first update is handled.
+            await services.reminders.sweep()
+            _schedule_clock(application, services, settings)
             await application.updater.start_polling(  # type: ignore[union-attr]
                 allowed_updates=Update.ALL_TYPES, timeout=poll_timeout
             )
@@ -77,29 +82,69 @@ async def running(
                 yield application
             finally:
                 await application.updater.stop()  # type: ignore[union-attr]
+                await services.courier.stop()
                 await application.stop()
     finally:
         await storage.close()
 
 
-def _schedule_clock(application: Application, coach: Coach, tick_seconds: float) -> None:  # type: ignore[type-arg]
+@dataclass(frozen=True, slots=True)
+class _Running:
+    coach: Coach
+    reminders: Reminders
+    courier: Courier
+
+
+def _assemble(
+    application: Application,  # type: ignore[type-arg]
+    storage: Storage,
+    routines: RoutineBook,
+    clock: Clock,
+    settings: Settings,
+) -> _Running:
+    """Build the services and hand them to the handlers."""
+
+    async def chat_blocked(chat_id: int) -> None:
+        await reminders.chat_blocked(chat_id)
+
+    messenger = TelegramMessenger(application.bot, on_blocked=chat_blocked)
+    coach = Coach(storage, routines, messenger, clock)
+    reminders = Reminders(
+        storage, routines, messenger, clock, settings.default_timezone, wake_courier=lambda: courier.wake()
+    )
+    courier = Courier(storage, messenger, reminders.render, clock, settings.reminder_rate_per_second)
+    application.bot_data["services"] = handlers.Services(
+        coach=coach, reminders=reminders, routines=routines, default_timezone=settings.default_timezone
+    )
+    return _Running(coach, reminders, courier)
+
+
+def _schedule_clock(application: Application, services: _Running, settings: Settings) -> None:  # type: ignore[type-arg]
+    """The only jobs: sweeps over indexed "next due" columns, never one job per user."""
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
+    coach, reminders = services.coach, services.reminders
 
     async def sweep_sessions(context: ContextTypes.DEFAULT_TYPE) -> None:
-        # The sweep runs as its own task so a long batch never delays the scheduler's next tick.
+        # The sweeps run as their own tasks so a long batch never delays the scheduler.
         context.application.create_task(coach.sweep(), name="session-sweep")
 
-    async def close_abandoned(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def sweep_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+        context.application.create_task(reminders.sweep(), name="reminder-sweep")
+
+    async def tidy_up(context: ContextTypes.DEFAULT_TYPE) -> None:
         await coach.close_abandoned()
+        await reminders.prune()
 
     job_queue.run_repeating(
-        sweep_sessions, interval=tick_seconds, first=0, name="session-sweep", job_kwargs=_SWEEP_JOB_KWARGS
+        sweep_sessions, interval=settings.session_tick_seconds, first=0, name="session-sweep",
+        job_kwargs=_SWEEP_JOB_KWARGS,
     )
     job_queue.run_repeating(
-        close_abandoned,
-        interval=CLEANUP_INTERVAL_SECONDS,
-        first=CLEANUP_INTERVAL_SECONDS,
-        name="close-abandoned",
+        sweep_reminders, interval=settings.reminder_sweep_seconds, first=0, name="reminder-sweep",
+        job_kwargs=_SWEEP_JOB_KWARGS,
+    )
+    job_queue.run_repeating(
+        tidy_up, interval=CLEANUP_INTERVAL_SECONDS, first=CLEANUP_INTERVAL_SECONDS, name="tidy-up",
         job_kwargs=_SWEEP_JOB_KWARGS,
     )

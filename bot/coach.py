@@ -141,6 +141,14 @@ class Coach:
                 await self._announce(session, routine, events)
             return True
 
+    async def stop_quietly(self, user_id: int) -> None:
+        """End the user's session without a word (they blocked the bot)."""
+        async with self._lock(user_id):
+            session = await self._storage.active_session(user_id)
+            if session is not None:
+                stopped, _ = machine.stop(session, self._clock.now())
+                await self._save(stopped, None)
+
     async def current_routine(self, user_id: int) -> Routine | None:
         session = await self._storage.active_session(user_id)
         return self._routine_of(session) if session else None

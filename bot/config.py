@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     #: Seconds between two sweeps of the session clock (how late a pose may start at most).
     session_tick_seconds: float = Field(default=1.0, gt=0, le=10)
+    #: Seconds between two sweeps for due reminders (how late a reminder may start at most).
+    reminder_sweep_seconds: float = Field(default=15.0, gt=0, le=60)
+    #: Reminders sent per second at most; Telegram allows about 30 for a whole bot.
+    reminder_rate_per_second: float = Field(default=25.0, gt=0, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod

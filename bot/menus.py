@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.actions import SessionAction, ShowRoutines, StartOver, StartRoutine, Verb, encode
+from bot.actions import (
+    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
+    StartRoutine, Verb, encode,
+)
 from bot.routines import Routine, RoutineBook
 from bot.session import Session
 
@@ -40,4 +43,34 @@ def after_session(routine: Routine) -> Keyboard:
             (texts.BUTTON_AGAIN, encode(StartRoutine(routine.id))),
             (texts.BUTTON_ALL_ROUTINES, encode(ShowRoutines())),
         ]
+    ]
+
+
+def reminder_buttons(delivery_id: int, snooze_choices: tuple[int, ...]) -> Keyboard:
+    snoozes = {15: ReminderVerb.SNOOZE_15, 60: ReminderVerb.SNOOZE_60}
+    return [
+        [(texts.BUTTON_START, encode(ReminderAction(delivery_id, ReminderVerb.START)))]
+        + [(texts.button_snooze(m), encode(ReminderAction(delivery_id, snoozes[m]))) for m in snooze_choices],
+        [(texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY)))],
+    ]
+
+
+def nudge_buttons(delivery_id: int, routine: Routine) -> Keyboard:
+    return [
+        [(f"▶️ {routine.title}", encode(ReminderAction(delivery_id, ReminderVerb.START)))],
+        [
+            (texts.BUTTON_MOVED, encode(ReminderAction(delivery_id, ReminderVerb.MOVED))),
+            (texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
+        ],
+    ]
+
+
+#: Suggested daily reminder times offered at /start.
+QUICK_TIMES = ((9, 30), (12, 30), (15, 0), (17, 30))
+
+
+def onboarding() -> Keyboard:
+    return [
+        [(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES],
+        [(texts.BUTTON_SET_ZONE, encode(AskTimezone()))],
     ]

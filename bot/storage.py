@@ -65,6 +65,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sessions_by_user ON sessions(user_id, started_at);
         """,
     ),
+    (
+        "0002_reminders",
+        """
+        ALTER TABLE users ADD COLUMN timezone TEXT;
+        ALTER TABLE users ADD COLUMN timezone_hint_sent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN blocked_at REAL;
+        ALTER TABLE users ADD COLUMN paused_until REAL;
+        ALTER TABLE users ADD COLUMN moved_at REAL;
+        CREATE INDEX users_by_chat ON users(chat_id);
+        -- What a user asked to be reminded of, in local wall-clock terms, and when it is next due.
+        CREATE TABLE schedules (
+            user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            kind          TEXT NOT NULL CHECK (kind IN ('daily', 'nudge', 'snooze')),
+            local_time    TEXT,
+            days          INTEGER NOT NULL DEFAULT 31,
+            window_start  TEXT,
+            window_end    TEXT,
+            every_minutes INTEGER,
+            next_due_at   REAL,
+            last_key      TEXT,
+            PRIMARY KEY (user_id, kind)
+        );
+        -- What the reminder sweep asks: which schedules are due.
+        CREATE INDEX schedules_due ON schedules(next_due_at) WHERE next_due_at IS NOT NULL;
+        -- One row per occurrence that was claimed for sending; the unique key makes a second
+        -- claim of the same occurrence impossible.
+        CREATE TABLE deliveries (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id      INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            chat_id      INTEGER NOT NULL,
+            kind         TEXT NOT NULL,
+            occurrence   TEXT NOT NULL,
+            due_at       REAL NOT NULL,
+            late_seconds REAL NOT NULL DEFAULT 0,
+            status       TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'sending', 'sent', 'blocked', 'failed',
+                                           'unknown', 'expired')),
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            sent_at      REAL,
+            message_id   INTEGER,
+            UNIQUE (user_id, occurrence)
+        );
+        CREATE INDEX deliveries_pending ON deliveries(due_at) WHERE status = 'pending';
+        """,
+    ),
 ]
 
 
@@ -76,6 +121,70 @@ class StaleWrite(Exception):
 class DueSession:
     session_id: int
     user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    chat_id: int
+    first_name: str
+    timezone: str | None
+    timezone_hint_sent: bool
+    blocked_at: datetime | None
+    paused_until: datetime | None
+    moved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A schedule as stored: local wall-clock terms plus the next UTC instant it is due."""
+
+    user_id: int
+    kind: str
+    local_time: str | None
+    days: int
+    window_start: str | None
+    window_end: str | None
+    every_minutes: int | None
+    next_due_at: datetime | None
+    last_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """A due schedule joined with what deciding about it needs to know of its user."""
+
+    schedule: ScheduleRow
+    chat_id: int
+    timezone: str | None
+    paused_until: datetime | None
+    last_finished_at: datetime | None
+    last_active_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of deciding about one due schedule, to be written atomically."""
+
+    user_id: int
+    kind: str
+    was_due_at: datetime
+    next_due_at: datetime | None
+    #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds).
+    delivery: tuple[int, str, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    user_id: int
+    chat_id: int
+    kind: str
+    occurrence: str
+    due_at: datetime
+    late_seconds: float
+    status: str
+    attempts: int
 
 
 class Storage:
@@ -198,6 +307,198 @@ class Storage:
 
     async def user_exists(self, user_id: int) -> bool:
         return await self._fetch_one("SELECT 1 FROM users WHERE user_id = ?", (user_id,)) is not None
+
+    async def get_user(self, user_id: int) -> User | None:
+        row = await self._fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return User(
+            user_id=row["user_id"],
+            chat_id=row["chat_id"],
+            first_name=row["first_name"],
+            timezone=row["timezone"],
+            timezone_hint_sent=bool(row["timezone_hint_sent"]),
+            blocked_at=_dt(row["blocked_at"]),
+            paused_until=_dt(row["paused_until"]),
+            moved_at=_dt(row["moved_at"]),
+        )
+
+    async def set_timezone(self, user_id: int, zone: str) -> None:
+        await self._execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
+
+    async def mark_timezone_hint_sent(self, user_id: int) -> None:
+        await self._execute("UPDATE users SET timezone_hint_sent = 1 WHERE user_id = ?", (user_id,))
+
+    async def set_paused_until(self, user_id: int, until: datetime | None) -> None:
+        await self._execute("UPDATE users SET paused_until = ? WHERE user_id = ?", (_ts(until), user_id))
+
+    async def set_moved_at(self, user_id: int, moment: datetime) -> None:
+        await self._execute("UPDATE users SET moved_at = ? WHERE user_id = ?", (_ts(moment), user_id))
+
+    async def set_blocked(self, chat_id: int, blocked_at: datetime | None) -> list[int]:
+        """Mark the users of a chat blocked (or not); returns their ids. While blocked, their
+        schedules are parked (next_due_at NULL) so sweeps do not even look at them."""
+        async with self.transaction():
+            rows = await self._fetch_all("SELECT user_id FROM users WHERE chat_id = ?", (chat_id,))
+            users = [row["user_id"] for row in rows]
+            await self._execute("UPDATE users SET blocked_at = ? WHERE chat_id = ?", (_ts(blocked_at), chat_id))
+            if blocked_at is not None:
+                await self._execute(
+                    "UPDATE schedules SET next_due_at = NULL WHERE user_id IN "
+                    "(SELECT user_id FROM users WHERE chat_id = ?)",
+                    (chat_id,),
+                )
+        return users
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    async def save_schedule(self, row: ScheduleRow) -> None:
+        await self._execute(
+            """
+            INSERT INTO schedules (user_id, kind, local_time, days, window_start, window_end,
+                                   every_minutes, next_due_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, kind) DO UPDATE SET
+                local_time = excluded.local_time, days = excluded.days,
+                window_start = excluded.window_start, window_end = excluded.window_end,
+                every_minutes = excluded.every_minutes, next_due_at = excluded.next_due_at
+            """,
+            (
+                row.user_id, row.kind, row.local_time, row.days, row.window_start,
+                row.window_end, row.every_minutes, _ts(row.next_due_at),
+            ),
+        )
+
+    async def delete_schedule(self, user_id: int, kind: str) -> bool:
+        return await self._execute(
+            "DELETE FROM schedules WHERE user_id = ? AND kind = ?", (user_id, kind)
+        ) > 0
+
+    async def schedules_of(self, user_id: int) -> list[ScheduleRow]:
+        rows = await self._fetch_all("SELECT * FROM schedules WHERE user_id = ? ORDER BY kind", (user_id,))
+        return [_schedule(row) for row in rows]
+
+    async def due_schedules(self, now: datetime, limit: int) -> list[DueRow]:
+        rows = await self._fetch_all(
+            """
+            SELECT s.*, u.chat_id, u.timezone, u.paused_until,
+                (SELECT MAX(ended_at) FROM sessions
+                  WHERE user_id = s.user_id AND status = 'finished') AS last_finished_at,
+                MAX(COALESCE((SELECT MAX(started_at) FROM sessions WHERE user_id = s.user_id), 0),
+                    COALESCE((SELECT MAX(ended_at) FROM sessions WHERE user_id = s.user_id), 0),
+                    COALESCE(u.moved_at, 0)) AS last_active_at
+            FROM schedules s JOIN users u ON u.user_id = s.user_id
+            WHERE s.next_due_at IS NOT NULL AND s.next_due_at <= ? AND u.blocked_at IS NULL
+            ORDER BY s.next_due_at LIMIT ?
+            """,
+            (_ts(now), limit),
+        )
+        return [
+            DueRow(
+                schedule=_schedule(row),
+                chat_id=row["chat_id"],
+                timezone=row["timezone"],
+                paused_until=_dt(row["paused_until"]),
+                last_finished_at=_dt(row["last_finished_at"]),
+                last_active_at=_dt(row["last_active_at"] or None),
+            )
+            for row in rows
+        ]
+
+    async def claim(self, claims: list[Claim]) -> int:
+        """Move each schedule on and queue its delivery, all in one transaction.
+
+        Each schedule only moves if it is still due at the instant it was read (compare and
+        set), and a delivery for an occurrence already claimed is ignored by its unique key, so
+        overlapping sweeps or a restart cannot queue one occurrence twice. Returns how many
+        deliveries were queued.
+        """
+        queued = 0
+        async with self.transaction():
+            for claim in claims:
+                moved = await self._execute(
+                    """
+                    UPDATE schedules SET next_due_at = ?,
+                        last_key = COALESCE(?, last_key)
+                    WHERE user_id = ? AND kind = ? AND next_due_at = ?
+                    """,
+                    (
+                        _ts(claim.next_due_at),
+                        claim.delivery[1] if claim.delivery else None,
+                        claim.user_id,
+                        claim.kind,
+                        _ts(claim.was_due_at),
+                    ),
+                )
+                if moved != 1 or claim.delivery is None:
+                    continue
+                chat_id, occurrence, late = claim.delivery
+                queued += await self._execute(
+                    """
+                    INSERT OR IGNORE INTO deliveries (user_id, chat_id, kind, occurrence, due_at, late_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    (claim.user_id, chat_id, claim.kind, occurrence, _ts(claim.was_due_at), late),
+                )
+            await self._execute("DELETE FROM schedules WHERE kind = 'snooze' AND next_due_at IS NULL")
+        return queued
+
+    # -- deliveries ----------------------------------------------------------------------------
+
+    async def pending_deliveries(self, limit: int) -> list[Delivery]:
+        rows = await self._fetch_all(
+            "SELECT * FROM deliveries WHERE status = 'pending' ORDER BY due_at, id LIMIT ?", (limit,)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def get_delivery(self, delivery_id: int) -> Delivery | None:
+        row = await self._fetch_one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+        return _delivery(row) if row else None
+
+    async def delivery_message(self, delivery_id: int) -> int | None:
+        row = await self._fetch_one("SELECT message_id FROM deliveries WHERE id = ?", (delivery_id,))
+        return row["message_id"] if row else None
+
+    async def mark_deliveries(self, ids: list[int], status: str) -> None:
+        """Set the status of several deliveries in one transaction (e.g. 'sending')."""
+        async with self.transaction():
+            for delivery_id in ids:
+                await self._execute(
+                    "UPDATE deliveries SET status = ?, attempts = attempts + (? = 'sending') WHERE id = ?",
+                    (status, status, delivery_id),
+                )
+
+    async def finish_delivery(
+        self, delivery_id: int, status: str, sent_at: datetime | None = None, message_id: int | None = None
+    ) -> None:
+        await self._execute(
+            "UPDATE deliveries SET status = ?, sent_at = ?, message_id = ? WHERE id = ?",
+            (status, _ts(sent_at), message_id, delivery_id),
+        )
+
+    async def settle_interrupted_deliveries(self) -> int:
+        """At start-up: deliveries that were mid-send when the process died may or may not have
+        reached the user. They are not sent again (no duplicates); they are marked unknown."""
+        return await self._execute("UPDATE deliveries SET status = 'unknown' WHERE status = 'sending'")
+
+    async def expire_pending_deliveries(self, due_before: datetime) -> int:
+        """At start-up: queued reminders that are now too late to be worth sending."""
+        return await self._execute(
+            "UPDATE deliveries SET status = 'expired' WHERE status = 'pending' AND due_at < ?",
+            (_ts(due_before),),
+        )
+
+    async def count_deliveries(self, status: str | None = None) -> int:
+        row = await self._fetch_one(
+            "SELECT COUNT(*) AS n FROM deliveries" + (" WHERE status = ?" if status else ""),
+            (status,) if status else (),
+        )
+        return int(row["n"]) if row else 0
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        return await self._execute(
+            "DELETE FROM deliveries WHERE status != 'pending' AND due_at < ?", (_ts(before),)
+        )
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -346,10 +647,42 @@ def _session(row: aiosqlite.Row) -> Session:
     )
 
 
+def _schedule(row: aiosqlite.Row) -> ScheduleRow:
+    return ScheduleRow(
+        user_id=row["user_id"],
+        kind=row["kind"],
+        local_time=row["local_time"],
+        days=row["days"],
+        window_start=row["window_start"],
+        window_end=row["window_end"],
+        every_minutes=row["every_minutes"],
+        next_due_at=_dt(row["next_due_at"]),
+        last_key=row["last_key"],
+    )
+
+
+def _delivery(row: aiosqlite.Row) -> Delivery:
+    due_at = _dt(row["due_at"])
+    assert due_at is not None
+    return Delivery(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        occurrence=row["occurrence"],
+        due_at=due_at,
+        late_seconds=row["late_seconds"],
+        status=row["status"],
+        attempts=row["attempts"],
+    )
+
+
 def _replace_ids(session: Session, session_id: int, version: int) -> Session:
     return replace(session, id=session_id, version=version)
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration script into statements (our scripts never put ';' inside strings)."""
-    return [part.strip() for part in sql.split(";") if part.strip()]
+    """Split a migration script into statements: comment lines dropped first, then split on
+    ';' (our scripts never put ';' inside a string literal)."""
+    code = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [part.strip() for part in code.split(";") if part.strip()]

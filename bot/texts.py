@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
+from datetime import time, timedelta
+
 from bot.routines import Routine, RoutineBook, Step, StepKind
+from bot.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.session import Session, Status
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
@@ -17,6 +20,11 @@ COMMANDS: list[tuple[str, str]] = [
     ("stretch", "Start the 10-minute hamstrings & hips routine"),
     ("routines", "Pick a routine"),
     ("stop", "End the routine you are in"),
+    ("remind", "Daily reminder, e.g. /remind 12:30 mon-fri"),
+    ("nudges", "Stand-up nudges, e.g. /nudges 9-17 every 60"),
+    ("reminders", "Your reminders and when the next one comes"),
+    ("pause", "Silence reminders, e.g. /pause 2h or /pause until 15:30"),
+    ("timezone", "Set your time zone, e.g. /timezone Berlin"),
     ("help", "What I can do"),
 ]
 
@@ -53,6 +61,7 @@ def help_text() -> str:
     lines += [f"/{name} - {escape(description)}" for name, description in COMMANDS]
     lines.append("")
     lines.append("During a routine, use the buttons under each pose to pause, skip or stop.")
+    lines.append("Reminders use your time zone and skip days you already stretched.")
     return "\n".join(lines)
 
 
@@ -155,6 +164,135 @@ def something_went_wrong() -> str:
     return "Sorry, something went wrong on my side. Please try again in a moment."
 
 
+# -- reminders -----------------------------------------------------------------------------------
+
+REMIND_EXAMPLES = "For example:\n/remind 12:30\n/remind 8:05 mon,wed,fri\n/remind 12:30pm mon-fri\n/remind off"
+NUDGE_EXAMPLES = "For example:\n/nudges 9-17 every 60\n/nudges 9:30-17:30 every 45 mon-thu\n/nudges off"
+PAUSE_EXAMPLES = "For example:\n/pause 2h\n/pause 45m\n/pause until 15:30\n/pause off"
+TIMEZONE_EXAMPLES = "For example: /timezone Europe/Berlin or /timezone new york. You can also share your location."
+
+
+def input_problem(problem: str, examples: str) -> str:
+    return f"Hmm, {escape(problem)}.\n\n{examples}"
+
+
+def reminder_set(routine: Routine, at: time, days: Weekdays, next_when: str | None) -> str:
+    return (
+        f"⏰ Daily reminder set: {at.strftime('%H:%M')}, {days.describe()}.\n"
+        f"Next: {next_when or 'never (no days chosen)'}. I'll offer <b>{escape(routine.title)}</b> "
+        f"({duration(routine.total_seconds)})."
+    )
+
+
+def nudges_set(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
+    return (
+        f"🚶 Stand-up nudges every {window.every_minutes} min, "
+        f"{window.start.strftime('%H:%M')}-{window.end.strftime('%H:%M')}, {days.describe()}.\n"
+        f"Next: {next_when or 'never (no days chosen)'}. I skip a nudge if you moved recently."
+    )
+
+
+def turned_off(kind: Kind, existed: bool) -> str:
+    if kind is Kind.DAILY:
+        return "Daily reminder off." if existed else "You had no daily reminder."
+    return "Stand-up nudges off." if existed else "Stand-up nudges weren't on."
+
+
+def timezone_hint(zone: str) -> str:
+    return f"<i>I'm using {escape(zone)} time for you. If that's wrong, send /timezone and your city.</i>"
+
+
+def timezone_set(zone: str, local_now: str, has_reminders: bool) -> str:
+    text = f"🌍 Time zone set to {escape(zone)} (it's {local_now} there now)."
+    if has_reminders:
+        text += " Your reminders follow it."
+    return text
+
+
+def timezone_unknown(typed: str, suggestions: list[str]) -> str:
+    shown_text = escape(" ".join(typed.split())[:40])
+    text = f"I don't know a time zone or city called “{shown_text}”."
+    if suggestions:
+        text += " Did you mean: " + ", ".join(escape(s) for s in suggestions) + "?"
+    return text + "\n\n" + TIMEZONE_EXAMPLES
+
+
+def timezone_prompt() -> str:
+    return "Send /timezone and your city (like /timezone Berlin), or tap the button to share your location."
+
+
+def location_unknown() -> str:
+    return "I couldn't find a time zone at that spot. Try /timezone and your city instead."
+
+
+def daily_line(local_time: str, days: Weekdays, next_when: str | None) -> str:
+    return f"⏰ Daily reminder: {local_time}, {days.describe()} (next: {next_when or 'never'})"
+
+
+def nudge_line(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
+    return (
+        f"🚶 Nudges: every {window.every_minutes} min, {window.start.strftime('%H:%M')}-"
+        f"{window.end.strftime('%H:%M')}, {days.describe()} (next: {next_when or 'never'})"
+    )
+
+
+def snooze_line(next_when: str | None) -> str:
+    return f"💤 Snoozed reminder: {next_when or 'soon'}"
+
+
+def overview(lines: list[str], zone: str, zone_is_default: bool, paused_until: str | None) -> str:
+    if not lines:
+        body = "No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60."
+    else:
+        body = "\n".join(lines)
+    zone_line = f"Time zone: {escape(zone)}" + (" (default; change with /timezone)" if zone_is_default else "")
+    text = f"<b>Your reminders</b>\n{body}\n\n{zone_line}"
+    if paused_until:
+        text += f"\n⏸ Paused until {paused_until} (/pause off to resume)."
+    return text
+
+
+def paused(until_when: str | None) -> str:
+    return f"⏸ Reminders and nudges paused until {until_when}. /pause off ends it sooner."
+
+
+def resumed(was_paused: bool) -> str:
+    return "▶️ Reminders are back on." if was_paused else "Reminders weren't paused."
+
+
+def _late_note(late: timedelta) -> str:
+    if late < MENTION_LATE_AFTER:
+        return ""
+    return f"\n<i>This comes {int(late.total_seconds() // 60)} min late: I was offline for a while.</i>"
+
+
+def daily_reminder(routine: Routine, late: timedelta, snoozed: bool) -> str:
+    head = "⏰ Snoozed reminder: time to stretch!" if snoozed else "⏰ Time to stretch!"
+    return f"{head} <b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
+
+
+def nudge(routine: Routine, late: timedelta) -> str:
+    return (
+        f"🚶 You've been sitting a while. Stand up and move for a minute? "
+        f"<b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
+    )
+
+
+def onboarding_reminder(zone: str) -> str:
+    return (
+        f"Want a daily nudge to stretch? Pick a time (Mon-Fri, {escape(zone)} time), "
+        f"or set your time zone first."
+    )
+
+
+TOAST_SKIPPED_TODAY = "OK, no more reminders today."
+TOAST_MOVED = "Nice! Next nudge skipped if it's soon."
+
+
+def snoozed(until_when: str | None) -> str:
+    return f"Snoozed until {until_when}"
+
+
 # Toasts: the short pop-ups after a button press.
 TOAST_EXPIRED = "That button has expired."
 TOAST_NOT_YOURS = "That button belongs to someone else."
@@ -175,6 +313,15 @@ BUTTON_CONTINUE = "▶️ Continue"
 BUTTON_START_OVER = "🔄 Start over"
 BUTTON_AGAIN = "🔁 Go again"
 BUTTON_ALL_ROUTINES = "📋 Routines"
+BUTTON_START = "▶️ Start"
+BUTTON_SKIP_TODAY = "Skip today"
+BUTTON_MOVED = "✅ I already moved"
+BUTTON_SET_ZONE = "🌍 Set my time zone"
+BUTTON_SHARE_LOCATION = "📍 Share my location"
+
+
+def button_snooze(minutes: int) -> str:
+    return f"💤 {minutes} min" if minutes < 60 else f"💤 {minutes // 60} h"
 
 
 def _pose_title(step: Step) -> str:

@@ -41,6 +41,7 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Setti
             "telegram_base_url": telegram.base_url,
             # Sweep often in real time; the manual clock decides what is due.
             "session_tick_seconds": 0.02,
+            "reminder_sweep_seconds": 0.02,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -124,6 +124,9 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.rate_limits: RateLimits | None = None
         self.rejected_429 = 0
+        #: Refuse this many upcoming sends with 429 (to test that the bot honours retry_after).
+        self.refuse_next_sends = 0
+        self.refusal_retry_after = 1
         self.commands: list[dict[str, Any]] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -259,6 +262,11 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return 403, _error(403, "Forbidden: bot was blocked by the user")
+        if self.refuse_next_sends > 0:
+            self.refuse_next_sends -= 1
+            self.rejected_429 += 1
+            retry = self.refusal_retry_after
+            return 429, _error(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
         if self.rate_limits is not None and not self.rate_limits.admit(chat_id, time.monotonic()):
             self.rejected_429 += 1
             retry = self.rate_limits.retry_after
@@ -331,6 +339,42 @@ class FakeUser:
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         await self.api.push_update({"message": message})
+
+    async def block_bot(self) -> None:
+        """Block the bot, as Telegram reports it: further sends get 403, and the bot is told."""
+        self.api.blocked.add(self.id)
+        await self._membership("member", "kicked")
+
+    async def unblock_bot(self) -> None:
+        self.api.blocked.discard(self.id)
+        await self._membership("kicked", "member")
+
+    async def _membership(self, old: str, new: str) -> None:
+        bot = {"user": BOT_USER}
+        await self.api.push_update(
+            {
+                "my_chat_member": {
+                    "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+                    "from": self.json,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": old, **bot, **({"until_date": 0} if old == "kicked" else {})},
+                    "new_chat_member": {"status": new, **bot, **({"until_date": 0} if new == "kicked" else {})},
+                }
+            }
+        )
+
+    async def share_location(self, latitude: float, longitude: float) -> None:
+        await self.api.push_update(
+            {
+                "message": {
+                    "message_id": self.api.new_message_id(self.id),
+                    "from": self.json,
+                    "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+                    "date": int(time.time()),
+                    "location": {"latitude": latitude, "longitude": longitude},
+                }
+            }
+        )
 
     async def send_update(self, **payload: Any) -> None:
         """Send any other update shape (a sticker, a location, a membership change)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import SessionAction, ShowRoutines, StartOver, StartRoutine, Verb, decode, encode
+from bot.actions import (
+    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
+    StartRoutine, Verb, decode, encode,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,6 +19,11 @@ from bot.actions import SessionAction, ShowRoutines, StartOver, StartRoutine, Ve
         SessionAction(987654321012345678, 59, Verb.CONTINUE),
         StartOver(5, "desk-break"),
         ShowRoutines(),
+        ReminderAction(77, ReminderVerb.SNOOZE_15),
+        ReminderAction(77, ReminderVerb.MOVED),
+        QuickReminder(9, 30),
+        QuickReminder(0, 5),
+        AskTimezone(),
     ],
 )
 def test_round_trip(action) -> None:
@@ -43,6 +51,11 @@ def test_round_trip(action) -> None:
         "menu:everything",
         "x" * 65,
         "go:hamstrings\n",
+        "rem:1:z30",
+        "rem:0:go",
+        "quick:2460",
+        "quick:930",
+        "tz:set",
     ],
 )
 def test_forged_or_malformed_data_is_refused(data) -> None:

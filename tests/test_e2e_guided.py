@@ -202,13 +202,18 @@ async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, 
 
 
 async def test_start_help_and_routines(bot, telegram, clock) -> None:
-    assert [c["command"] for c in telegram.commands] == ["stretch", "routines", "stop", "help"]
+    assert [c["command"] for c in telegram.commands] == [
+        "stretch", "routines", "stop", "remind", "nudges", "reminders", "pause", "timezone", "help",
+    ]
     user = telegram.user(first_name="<b>Zoë</b>")
     await user.send("/start")
     welcome = await user.next_message()
     assert welcome.text.startswith("Hi <b>Zoë</b>!")  # shown literally, not as markup
     assert "never pain" in welcome.text
     assert welcome.buttons == ["Quick test · 23 s"]
+    offer = await user.next_message()
+    assert "Want a daily nudge to stretch?" in offer.text and "UTC" in offer.text
+    assert offer.buttons == ["09:30", "12:30", "15:00", "17:30", "🌍 Set my time zone"]
 
     await user.send("/help")
     help_text = (await user.next_message()).text

@@ -1,0 +1,45 @@
+"""Telegram handlers: translate updates into calls on the services and answers back.
+
+No rules live here. Every callback query is answered (a toast, possibly empty) so the client's
+spinner stops, and anything unexpected gets a hint rather than silence. One module per feature;
+:func:`register` wires them in the order Telegram updates are matched.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.handlers import buttons, common, reminders, stretching
+from bot.handlers.common import Services, bot_commands
+
+__all__ = ["Services", "bot_commands", "register"]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    commands = {
+        "start": common.on_start,
+        "help": common.on_help,
+        "routines": stretching.on_routines,
+        "stretch": stretching.on_stretch,
+        "stop": stretching.on_stop,
+        "remind": reminders.on_remind,
+        "nudges": reminders.on_nudges,
+        "reminders": reminders.on_reminders,
+        "pause": reminders.on_pause,
+        "timezone": reminders.on_timezone,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(ChatMemberHandler(reminders.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.LOCATION, reminders.on_location))
+    application.add_handler(MessageHandler(filters.COMMAND, common.on_unknown_command))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, common.on_other_message))
+    application.add_error_handler(common.on_error)

@@ -1,0 +1,77 @@
+"""One entry point for every inline button: decode strictly, then hand to the right service."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import menus, texts
+from bot.actions import (
+    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines,
+    StartOver, StartRoutine, decode,
+)
+from bot.handlers.common import reply, services
+from bot.handlers.reminders import ask_for_timezone
+from bot.schedule import Weekdays
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    user, chat = update.effective_user, update.effective_chat
+    if query is None:
+        return
+    action = decode(query.data)
+    if action is None or user is None or chat is None:
+        await query.answer(texts.TOAST_EXPIRED)
+        return
+    found = services(context)
+    toast = ""
+    follow_up: str | None = None
+    match action:
+        case StartRoutine(routine_id):
+            routine = found.routines.get(routine_id)
+            if routine is None:
+                toast = texts.TOAST_EXPIRED
+            else:
+                await query.answer()
+                await found.coach.start(user.id, chat.id, user.first_name, routine)
+                return
+        case SessionAction():
+            toast = await found.coach.act(user.id, action)
+        case StartOver():
+            toast = await found.coach.start_over(user.id, chat.id, user.first_name, action)
+        case ShowRoutines():
+            follow_up = texts.routine_list(found.routines)
+        case ReminderAction(delivery_id, verb):
+            if verb is ReminderVerb.START:
+                delivery = await found.reminders.reminder_for(user.id, delivery_id)
+                if isinstance(delivery, str):
+                    toast = delivery
+                else:
+                    await query.answer()
+                    await found.reminders.started_from(delivery)
+                    routine = found.reminders.routine_for(delivery)
+                    await found.coach.start(user.id, chat.id, user.first_name, routine)
+                    return
+            elif verb.snooze_minutes:
+                toast = await found.reminders.snooze(user.id, delivery_id, verb.snooze_minutes)
+            elif verb is ReminderVerb.SKIP_TODAY:
+                toast = await found.reminders.skip_today(user.id, delivery_id)
+            else:
+                toast = await found.reminders.moved(user.id, delivery_id)
+        case QuickReminder(hour, minute):
+            await query.answer()
+            answer = await found.reminders.set_daily(
+                user.id, chat.id, user.first_name, time(hour, minute), Weekdays.workdays()
+            )
+            await reply(update, answer)
+            return
+        case AskTimezone():
+            await query.answer()
+            await ask_for_timezone(update)
+            return
+    await query.answer(toast or None)
+    if follow_up is not None:
+        await reply(update, follow_up, menus.routine_picker(found.routines))

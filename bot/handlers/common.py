@@ -1,0 +1,81 @@
+"""Handlers every user meets: welcome, help, unknown input, errors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import BotCommand, Update
+from telegram.ext import ContextTypes
+
+from bot import menus, texts
+from bot.coach import Coach
+from bot.logs import redact
+from bot.reminders import Reminders
+from bot.routines import RoutineBook
+from bot.telegram_messenger import markup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    coach: Coach
+    reminders: Reminders
+    routines: RoutineBook
+    default_timezone: str
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in texts.COMMANDS]
+
+
+async def reply(update: Update, text: str, keyboard: menus.Keyboard | None = None) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, parse_mode="HTML", reply_markup=markup(keyboard))
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    found = services(context)
+    await reply(update, texts.welcome(user.first_name if user else "", found.routines), menus.routine_picker(found.routines))
+    zone = found.default_timezone
+    if user is not None:
+        zone = await found.reminders.zone_name(user.id)
+    await reply(update, texts.onboarding_reminder(zone), menus.onboarding())
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, texts.help_text())
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = update.effective_message.text if update.effective_message else ""
+    command = (text or "/").split()[0].split("@")[0]
+    await reply(update, texts.unknown_command(command))
+
+
+async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    routine = await services(context).coach.current_routine(user.id)
+    await reply(update, texts.unexpected_message(routine))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("Handling an update failed: %s", redact(repr(context.error)), exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.something_went_wrong()[:190])
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(texts.something_went_wrong())
+    except Exception:  # noqa: BLE001 - the error handler must never raise itself
+        log.warning("Could not tell the user about the error either")

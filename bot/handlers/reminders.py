@@ -1,0 +1,121 @@
+"""Handlers for reminders: /remind, /nudges, /reminders, /pause, /timezone, locations, blocking."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import reply, services
+from bot.schedule import Kind
+from bot.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
+from bot.timezones import find_zone, suggest_zones, zone_at
+
+
+async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    reminders = services(context).reminders
+    try:
+        wish = parse_remind(context.args or [])
+    except InputError as problem:
+        await reply(update, texts.input_problem(str(problem), texts.REMIND_EXAMPLES))
+        return
+    if isinstance(wish, TurnOff):
+        await reply(update, await reminders.turn_off(user.id, Kind.DAILY))
+    else:
+        await reply(update, await reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days))
+
+
+async def on_nudges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    reminders = services(context).reminders
+    try:
+        wish = parse_nudges(context.args or [])
+    except InputError as problem:
+        await reply(update, texts.input_problem(str(problem), texts.NUDGE_EXAMPLES))
+        return
+    if isinstance(wish, TurnOff):
+        await reply(update, await reminders.turn_off(user.id, Kind.NUDGE))
+    else:
+        await reply(update, await reminders.set_nudges(user.id, chat.id, user.first_name, wish.window, wish.days))
+
+
+async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is not None:
+        await reply(update, await services(context).reminders.overview(user.id))
+
+
+async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    reminders = services(context).reminders
+    try:
+        wish = parse_pause(context.args or [], reminders.now(), await reminders.zone_of(user.id))
+    except InputError as problem:
+        await reply(update, texts.input_problem(str(problem), texts.PAUSE_EXAMPLES))
+        return
+    if isinstance(wish, TurnOff):
+        await reply(update, await reminders.resume(user.id))
+    else:
+        await reply(update, await reminders.pause(user.id, chat.id, user.first_name, wish.until))
+
+
+async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    typed = " ".join(context.args or [])
+    if not typed:
+        await ask_for_timezone(update)
+        return
+    zone = find_zone(typed)
+    if zone is None:
+        await reply(update, texts.timezone_unknown(typed, suggest_zones(typed)))
+        return
+    answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
+    await reply(update, answer)
+
+
+async def ask_for_timezone(update: Update) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    share = ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await chat.send_message(texts.timezone_prompt(), reply_markup=share)
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if user is None or chat is None or message is None or message.location is None:
+        return
+    zone = zone_at(message.location.latitude, message.location.longitude)
+    if zone is None:
+        await chat.send_message(texts.location_unknown(), reply_markup=ReplyKeyboardRemove())
+        return
+    answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
+    await chat.send_message(answer, reply_markup=ReplyKeyboardRemove())
+
+
+async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private chat's user blocked (kicked) or unblocked (member) the bot."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    found = services(context)
+    status = change.new_chat_member.status
+    if status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}:
+        await found.reminders.chat_blocked(change.chat.id)
+        await found.coach.stop_quietly(change.from_user.id)
+    elif status == ChatMemberStatus.MEMBER:
+        await found.reminders.chat_unblocked(change.chat.id)

@@ -1,0 +1,340 @@
+"""Daily reminders and movement nudges: what users ask for, and the sweep that claims what is due.
+
+The database is the source of truth. A schedule row keeps the user's wish in local terms
+("12:30, Mon-Fri") and the next UTC instant it is due. Every few seconds :meth:`Reminders.sweep`
+asks for the rows that are due, decides about each with the pure :func:`bot.schedule.decide`,
+and claims them in one transaction: the row moves on to its next occurrence and a delivery is
+queued. The :class:`~bot.courier.Courier` sends queued deliveries at Telegram's pace.
+Nothing about a schedule lives only in memory, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import menus, texts
+from bot.clock import Clock
+from bot.messenger import Messenger
+from bot.routines import Routine, RoutineBook
+from bot.schedule import (
+    DueSchedule, Kind, NudgeWindow, Weekdays, decide, describe_when, end_of_local_day, next_daily,
+    next_nudge,
+)
+from bot.schedule_input import format_clock
+from bot.storage import Claim, Delivery, DueRow, ScheduleRow, Storage, User
+
+log = logging.getLogger(__name__)
+
+#: How many due schedules one sweep claims at most (the rest wait for the next sweep).
+SWEEP_BATCH = 5000
+SNOOZE_CHOICES = (15, 60)
+#: Reminder buttons older than this only get a toast (snoozing yesterday's reminder is odd).
+BUTTON_LIFETIME = timedelta(hours=12)
+DESK_BREAK = "desk-break"
+DELIVERY_RECORDS_KEPT = timedelta(days=14)
+
+
+class Reminders:
+    def __init__(
+        self,
+        storage: Storage,
+        routines: RoutineBook,
+        messenger: Messenger,
+        clock: Clock,
+        default_zone: str,
+        wake_courier: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._storage = storage
+        self._routines = routines
+        self._messenger = messenger
+        self._clock = clock
+        self._default_zone = default_zone
+        self._wake_courier = wake_courier
+        self._sweeping = False
+
+    # -- what users ask for --------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    async def zone_name(self, user_id: int) -> str:
+        user = await self._storage.get_user(user_id)
+        return (user.timezone if user else None) or self._default_zone
+
+    async def zone_of(self, user_id: int) -> ZoneInfo:
+        return ZoneInfo(await self.zone_name(user_id))
+
+    async def set_daily(self, user_id: int, chat_id: int, first_name: str, at: time, days: Weekdays) -> str:
+        user = await self._user(user_id, chat_id, first_name)
+        zone = self._zone(user)
+        now = self._clock.now()
+        next_due = next_daily(now, at, days, zone)
+        await self._storage.save_schedule(
+            ScheduleRow(user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due)
+        )
+        reply = texts.reminder_set(self._routines.default, at, days, self._when(next_due, now, zone))
+        return reply + await self._zone_hint(user)
+
+    async def set_nudges(
+        self, user_id: int, chat_id: int, first_name: str, window: NudgeWindow, days: Weekdays
+    ) -> str:
+        user = await self._user(user_id, chat_id, first_name)
+        zone = self._zone(user)
+        now = self._clock.now()
+        next_due = next_nudge(now, window, days, zone)
+        await self._storage.save_schedule(
+            ScheduleRow(
+                user_id, Kind.NUDGE.value, None, days.mask, format_clock(window.start),
+                format_clock(window.end), window.every_minutes, next_due,
+            )
+        )
+        reply = texts.nudges_set(window, days, self._when(next_due, now, zone))
+        return reply + await self._zone_hint(user)
+
+    async def turn_off(self, user_id: int, kind: Kind) -> str:
+        removed = await self._storage.delete_schedule(user_id, kind.value)
+        if kind is Kind.DAILY:
+            await self._storage.delete_schedule(user_id, Kind.SNOOZE.value)
+        return texts.turned_off(kind, removed)
+
+    async def overview(self, user_id: int) -> str:
+        user = await self._storage.get_user(user_id)
+        rows = await self._storage.schedules_of(user_id) if user else []
+        zone_name = await self.zone_name(user_id)
+        zone = ZoneInfo(zone_name)
+        now = self._clock.now()
+        lines = []
+        for row in rows:
+            when = self._when(row.next_due_at, now, zone)
+            if row.kind == Kind.DAILY:
+                lines.append(texts.daily_line(row.local_time or "", Weekdays(row.days), when))
+            elif row.kind == Kind.NUDGE:
+                lines.append(texts.nudge_line(_window(row), Weekdays(row.days), when))
+            else:
+                lines.append(texts.snooze_line(when))
+        paused = user.paused_until if user and user.paused_until and user.paused_until > now else None
+        return texts.overview(lines, zone_name, user is None or user.timezone is None,
+                              self._when(paused, now, zone) if paused else None)
+
+    async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> str:
+        user = await self._user(user_id, chat_id, first_name)
+        await self._storage.set_timezone(user_id, zone_name)
+        await self._storage.mark_timezone_hint_sent(user_id)
+        await self._reschedule(user_id, ZoneInfo(zone_name))
+        now = self._clock.now()
+        local_now = now.astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
+        return texts.timezone_set(zone_name, local_now, has_reminders=bool(await self._storage.schedules_of(user.user_id)))
+
+    async def pause(self, user_id: int, chat_id: int, first_name: str, until: datetime) -> str:
+        user = await self._user(user_id, chat_id, first_name)
+        await self._storage.set_paused_until(user_id, until)
+        return texts.paused(self._when(until, self._clock.now(), self._zone(user)))
+
+    async def resume(self, user_id: int) -> str:
+        user = await self._storage.get_user(user_id)
+        was_paused = bool(user and user.paused_until and user.paused_until > self._clock.now())
+        if user:
+            await self._storage.set_paused_until(user_id, None)
+        return texts.resumed(was_paused)
+
+    # -- buttons under a reminder ----------------------------------------------------------------
+
+    async def reminder_for(self, user_id: int, delivery_id: int) -> Delivery | str:
+        """The delivery behind a reminder button, or the toast explaining why it is stale."""
+        delivery = await self._storage.get_delivery(delivery_id)
+        if delivery is None:
+            return texts.TOAST_EXPIRED
+        if delivery.user_id != user_id:
+            return texts.TOAST_NOT_YOURS
+        return delivery
+
+    async def snooze(self, user_id: int, delivery_id: int, minutes: int) -> str:
+        found = await self._fresh_reminder(user_id, delivery_id)
+        if isinstance(found, str):
+            return found
+        user = await self._storage.get_user(user_id)
+        assert user is not None
+        now = self._clock.now()
+        until = now + timedelta(minutes=minutes)
+        await self._storage.save_schedule(
+            ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until)
+        )
+        await self._clear_buttons(found)
+        return texts.snoozed(self._when(until, now, self._zone(user)))
+
+    async def skip_today(self, user_id: int, delivery_id: int) -> str:
+        found = await self._fresh_reminder(user_id, delivery_id)
+        if isinstance(found, str):
+            return found
+        user = await self._storage.get_user(user_id)
+        assert user is not None
+        now = self._clock.now()
+        until = end_of_local_day(now, self._zone(user))
+        if user.paused_until is None or user.paused_until < until:
+            await self._storage.set_paused_until(user_id, until)
+        await self._storage.delete_schedule(user_id, Kind.SNOOZE.value)
+        await self._clear_buttons(found)
+        return texts.TOAST_SKIPPED_TODAY
+
+    async def moved(self, user_id: int, delivery_id: int) -> str:
+        found = await self.reminder_for(user_id, delivery_id)
+        if isinstance(found, str):
+            return found
+        await self._storage.set_moved_at(user_id, self._clock.now())
+        await self._clear_buttons(found)
+        return texts.TOAST_MOVED
+
+    async def started_from(self, delivery: Delivery) -> None:
+        await self._clear_buttons(delivery)
+
+    # -- blocking ------------------------------------------------------------------------------
+
+    async def chat_blocked(self, chat_id: int) -> None:
+        await self._storage.set_blocked(chat_id, self._clock.now())
+
+    async def chat_unblocked(self, chat_id: int) -> None:
+        """The user let the bot back in: their schedules resume from now, nothing is replayed."""
+        for user_id in await self._storage.set_blocked(chat_id, None):
+            user = await self._storage.get_user(user_id)
+            if user is not None:
+                await self._reschedule(user_id, self._zone(user))
+
+    async def prune(self) -> int:
+        """Forget delivery records older than two weeks (buttons that old only get a toast)."""
+        return await self._storage.prune_deliveries(self._clock.now() - DELIVERY_RECORDS_KEPT)
+
+    # -- the sweep -----------------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Claim every due schedule: queue what goes out, move every row to its next time.
+        Returns how many deliveries were queued."""
+        if self._sweeping:
+            return 0
+        self._sweeping = True
+        try:
+            queued = 0
+            while True:
+                now = self._clock.now()
+                rows = await self._storage.due_schedules(now, SWEEP_BATCH)
+                if not rows:
+                    break
+                claims = [self._claim(row, now) for row in rows]
+                queued += await self._storage.claim(claims)
+                if len(rows) < SWEEP_BATCH:
+                    break
+            if queued:
+                log.info("Queued %d reminder(s)", queued)
+                self._wake_courier()
+            return queued
+        finally:
+            self._sweeping = False
+
+    def _claim(self, row: DueRow, now: datetime) -> Claim:
+        schedule = row.schedule
+        assert schedule.next_due_at is not None
+        zone = ZoneInfo(row.timezone or self._default_zone)
+        due = DueSchedule(
+            user_id=schedule.user_id,
+            chat_id=row.chat_id,
+            kind=Kind(schedule.kind),
+            due_at=schedule.next_due_at,
+            zone=zone,
+            at=_clock(schedule.local_time),
+            days=Weekdays(schedule.days),
+            window=_window(schedule) if schedule.kind == Kind.NUDGE else None,
+            last_key=schedule.last_key,
+            paused_until=row.paused_until,
+            last_finished_at=row.last_finished_at,
+            last_active_at=row.last_active_at,
+        )
+        decision = decide(due, now)
+        if decision.skip is not None:
+            log.debug("Not sending %s to user %s: %s", decision.key, schedule.user_id, decision.skip)
+        return Claim(
+            user_id=schedule.user_id,
+            kind=schedule.kind,
+            was_due_at=schedule.next_due_at,
+            next_due_at=decision.next_due_at,
+            delivery=(row.chat_id, decision.key, decision.late_by.total_seconds()) if decision.send else None,
+        )
+
+    # -- what a reminder says --------------------------------------------------------------------
+
+    def render(self, delivery: Delivery) -> tuple[str, menus.Keyboard]:
+        """The text and buttons of a queued delivery, as the courier sends it."""
+        late = timedelta(seconds=delivery.late_seconds)
+        if delivery.kind == Kind.NUDGE:
+            routine = self._desk_break()
+            return texts.nudge(routine, late), menus.nudge_buttons(delivery.id, routine)
+        routine = self._routines.default
+        snoozed = delivery.kind == Kind.SNOOZE
+        return texts.daily_reminder(routine, late, snoozed), menus.reminder_buttons(delivery.id, SNOOZE_CHOICES)
+
+    def routine_for(self, delivery: Delivery) -> Routine:
+        return self._desk_break() if delivery.kind == Kind.NUDGE else self._routines.default
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _desk_break(self) -> Routine:
+        return self._routines.get(DESK_BREAK) or self._routines.default
+
+    async def _user(self, user_id: int, chat_id: int, first_name: str) -> User:
+        await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+        user = await self._storage.get_user(user_id)
+        assert user is not None
+        return user
+
+    def _zone(self, user: User) -> ZoneInfo:
+        return ZoneInfo(user.timezone or self._default_zone)
+
+    async def _zone_hint(self, user: User) -> str:
+        """Once, tell a user without a zone of their own which one we are using."""
+        if user.timezone is not None or user.timezone_hint_sent:
+            return ""
+        await self._storage.mark_timezone_hint_sent(user.user_id)
+        return "\n\n" + texts.timezone_hint(self._default_zone)
+
+    async def _reschedule(self, user_id: int, zone: ZoneInfo) -> None:
+        now = self._clock.now()
+        for row in await self._storage.schedules_of(user_id):
+            if row.kind == Kind.DAILY:
+                next_due = next_daily(now, _clock(row.local_time) or time(0), Weekdays(row.days), zone)
+            elif row.kind == Kind.NUDGE:
+                next_due = next_nudge(now, _window(row), Weekdays(row.days), zone)
+            else:
+                next_due = row.next_due_at if row.next_due_at and row.next_due_at > now else None
+            await self._storage.save_schedule(
+                ScheduleRow(row.user_id, row.kind, row.local_time, row.days, row.window_start,
+                            row.window_end, row.every_minutes, next_due)
+            )
+
+    async def _fresh_reminder(self, user_id: int, delivery_id: int) -> Delivery | str:
+        found = await self.reminder_for(user_id, delivery_id)
+        if isinstance(found, str):
+            return found
+        if self._clock.now() - found.due_at > BUTTON_LIFETIME:
+            return texts.TOAST_EXPIRED
+        return found
+
+    async def _clear_buttons(self, delivery: Delivery) -> None:
+        message_id = await self._storage.delivery_message(delivery.id)
+        if message_id:
+            await self._messenger.clear_buttons(delivery.chat_id, message_id)
+
+    def _when(self, moment: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
+        return describe_when(moment, now, zone) if moment else None
+
+
+def _clock(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _window(row: ScheduleRow) -> NudgeWindow:
+    return NudgeWindow(
+        time.fromisoformat(row.window_start or "09:00"),
+        time.fromisoformat(row.window_end or "17:00"),
+        row.every_minutes or 60,
+    )

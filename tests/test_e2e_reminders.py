@@ -1,0 +1,279 @@
+"""End to end: daily reminders and nudges, driven by the manual clock against the fake server.
+
+The manual clock starts on Monday 2026-01-05 at 09:00 UTC. Reminders go out when the clock
+passes their time; nothing waits for real minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.app import running
+from tests.conftest import POLL_TIMEOUT
+from tests.fake_telegram import FakeTelegram
+
+
+def at(clock, day: int, hour: int, minute: int = 0) -> None:
+    """Move the clock to 2026-01-<day> hour:minute UTC."""
+    clock.set(datetime(2026, 1, day, hour, minute, tzinfo=UTC))
+
+
+async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    confirmation = await user.next_message()
+    assert "Daily reminder set: 12:30, Mon-Fri." in confirmation.text
+    assert "Next: today 12:30" in confirmation.text
+    assert "I'm using UTC time for you" in confirmation.text
+
+    at(clock, 5, 12, 29)
+    await user.send("/reminders")
+    overview = await user.next_message()
+    assert "Daily reminder: 12:30, Mon-Fri (next: today 12:30)" in overview.text
+    assert "Time zone: UTC (default; change with /timezone)" in overview.text
+
+    at(clock, 5, 12, 30)
+    reminder = await user.next_message("Time to stretch")
+    assert "late" not in reminder.text
+    assert reminder.buttons == ["▶️ Start", "💤 15 min", "💤 1 h", "Skip today"]
+
+    await user.press(reminder, "Start")
+    pose = await user.next_message("1/3 · Reach up")
+    assert pose.buttons == ["⏸ Pause", "⏭ Skip", "⏹ Stop"]
+    await telegram.wait_until(lambda: reminder.buttons == [], what="reminder buttons removed after Start")
+
+
+async def test_snooze_brings_the_reminder_back_later(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    at(clock, 5, 12, 30)
+    reminder = await user.next_message("Time to stretch")
+
+    assert await user.toast(await user.press(reminder, "15 min")) == "Snoozed until today 12:45"
+    at(clock, 5, 12, 44)
+    await user.send("/reminders")
+    assert "Snoozed reminder: today 12:45" in (await user.next_message()).text
+    at(clock, 5, 12, 45)
+    again = await user.next_message("Snoozed reminder: time to stretch!")
+    assert again.buttons[0] == "▶️ Start"
+    # Tomorrow's regular reminder still comes.
+    at(clock, 6, 12, 30)
+    assert "Time to stretch" in (await user.next_message("Time to stretch")).text
+
+
+async def test_skip_today_silences_the_rest_of_the_day_only(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/nudges 9-17 every 60")
+    assert "Next: today 10:00" in (await user.next_message()).text
+    at(clock, 5, 10, 0)
+    nudge = await user.next_message("You've been sitting a while")
+    assert nudge.buttons == ["▶️ Quick test", "✅ I already moved", "Skip today"]
+    assert await user.toast(await user.press(nudge, "Skip today")) == "OK, no more reminders today."
+    for hour in range(11, 17):
+        at(clock, 5, hour, 0)
+        await user.send("/reminders")
+        assert "next: " in (await user.next_message()).text
+    assert [m for m in user.messages if "sitting a while" in m.text] == [nudge]
+    at(clock, 6, 10, 0)
+    await user.next_message("You've been sitting a while")
+
+
+async def test_i_already_moved_skips_the_next_nudge(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/nudges 9-12 every 30")
+    await user.next_message()
+    at(clock, 5, 9, 30)
+    first = await user.next_message("sitting a while")
+    at(clock, 5, 9, 40)
+    await user.toast(await user.press(first, "I already moved"))
+    at(clock, 5, 10, 0)  # 20 min after moving: skipped
+    at(clock, 5, 10, 30)  # 50 min after: sent
+    second = await user.next_message("sitting a while")
+    assert [m for m in user.messages if "sitting a while" in m.text] == [first, second]
+
+
+async def test_no_daily_reminder_after_finishing_a_routine_that_day(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    at(clock, 5, 10, 0)
+    await user.send("/stretch quick")
+    for step, seconds in (("1/3", 2), ("2/3", 1), ("3/3", 20)):
+        await user.next_message(step)
+        clock.advance(seconds)
+    await user.next_message("done!")
+    at(clock, 5, 12, 31)
+    await user.send("/help")
+    await user.next_message("What I can do")
+    assert not [m for m in user.messages if "Time to stretch" in m.text]
+    at(clock, 6, 12, 30)
+    await user.next_message("Time to stretch")
+
+
+async def test_pause_silences_reminders_and_ends_by_itself(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/nudges 9-17 every 60")
+    await user.next_message()
+    at(clock, 5, 9, 50)
+    await user.send("/pause 2h")
+    assert "paused until today 11:50" in (await user.next_message()).text
+    at(clock, 5, 10, 0)
+    at(clock, 5, 11, 0)
+    await user.send("/reminders")
+    assert "Paused until today 11:50" in (await user.next_message()).text
+    at(clock, 5, 12, 0)
+    first = await user.next_message("sitting a while")
+    assert "12:00" not in first.text  # no late note: it is on time
+    assert len([m for m in user.messages if "sitting a while" in m.text]) == 1
+
+    await user.send("/pause until 15:30")
+    assert "until today 15:30" in (await user.next_message()).text
+    await user.send("/pause off")
+    assert "back on" in (await user.next_message()).text
+    at(clock, 5, 13, 0)
+    await user.next_message("sitting a while")
+
+
+async def test_a_restart_between_setting_and_due_time_sends_exactly_one(make_settings, telegram: FakeTelegram, clock) -> None:
+    settings = make_settings()
+    user = telegram.user()
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/remind 12:30 daily")
+        await user.next_message("Daily reminder set")
+    at(clock, 5, 12, 30)
+    for _ in range(2):  # two restarts at the due time, each sweeping many times
+        async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+            await user.send("/help")
+            await user.next_message("What I can do")
+            await telegram.wait_until(lambda: any("Time to stretch" in m.text for m in user.messages))
+    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
+
+
+async def test_a_reminder_missed_while_down_is_sent_late_if_under_thirty_minutes(make_settings, telegram: FakeTelegram, clock) -> None:
+    settings = make_settings()
+    user = telegram.user()
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/remind 12:30")
+        await user.next_message()
+    at(clock, 5, 12, 42)
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        late = await user.next_message("Time to stretch")
+        assert "This comes 12 min late: I was offline for a while." in late.text
+    at(clock, 6, 13, 5)  # down through Tuesday's 12:30, back 35 minutes late
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/reminders")
+        assert "next: tomorrow 12:30" in (await user.next_message()).text
+    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
+
+
+async def test_a_user_who_blocks_the_bot_gets_nothing_until_they_unblock(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    await user.block_bot()
+    at(clock, 5, 12, 30)
+    at(clock, 6, 12, 30)
+    await telegram.wait_until(lambda: len(telegram.calls_to("getUpdates")) > 3)
+    assert not [c for c in telegram.calls if c.method == "sendMessage" and c.status == 403]
+    assert not [m for m in user.messages if "Time to stretch" in m.text]
+
+    await user.unblock_bot()
+    at(clock, 6, 13, 0)
+    await user.send("/reminders")
+    assert "next: tomorrow 12:30" in (await user.next_message()).text  # nothing replayed
+    at(clock, 7, 12, 30)
+    await user.next_message("Time to stretch")
+
+
+async def test_a_403_on_send_stops_further_reminders(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/nudges 9-17 every 60")
+    await user.next_message()
+    telegram.blocked.add(user.id)  # blocked, but the bot was not told
+    at(clock, 5, 10, 0)
+    await telegram.wait_until(lambda: [c for c in telegram.calls if c.status == 403], what="a 403")
+    for hour in (11, 12, 13):
+        at(clock, 5, hour, 0)
+    await telegram.wait_until(lambda: len(telegram.calls_to("getUpdates")) > 5)
+    assert len([c for c in telegram.calls if c.status == 403]) == 1
+
+
+async def test_a_429_is_honoured_and_the_reminder_still_goes_out(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    telegram.refuse_next_sends = 1
+    at(clock, 5, 12, 30)
+    await user.next_message("Time to stretch")
+    assert telegram.rejected_429 == 1
+    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
+
+
+async def test_time_zones_by_name_city_and_location(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/timezone Berlinn")
+    reply = await user.next_message()
+    assert "don't know a time zone or city called “Berlinn”" in reply.text
+    assert "Europe/Berlin" in reply.text
+
+    await user.send("/remind 12:30")
+    assert "Next: today 12:30" in (await user.next_message()).text  # 09:00 UTC now
+    await user.send("/timezone new york")
+    assert "Time zone set to America/New_York (it's 04:00 there now)" in (await user.next_message()).text
+    await user.send("/reminders")
+    overview = await user.next_message()
+    assert "next: today 12:30" in overview.text and "Time zone: America/New_York" in overview.text
+    at(clock, 5, 12, 30)  # 07:30 in New York: nothing
+    at(clock, 5, 17, 30)  # 12:30 in New York
+    await user.next_message("Time to stretch")
+
+    await user.send("/timezone")
+    prompt = await user.next_message()
+    assert "share your location" in prompt.text
+    await user.share_location(52.52, 13.405)
+    assert "Time zone set to Europe/Berlin" in (await user.next_message()).text
+
+
+async def test_bad_reminder_input_gets_examples_and_changes_nothing(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    for command, problem in [
+        ("/remind 25:99", "“25:99” isn't a time of day"),
+        ("/remind noon-ish", "“noon-ish” isn't a time I can read"),
+        ("/remind", "tell me a time"),
+        ("/remind 9:00 someday", "isn't a list of days"),
+        ("/nudges 9-17 every 5", "every 30 to 180 minutes"),
+        ("/pause forever", "isn't a length of time"),
+        ("/remind " + "9" * 3000, "isn't a time I can read"),
+    ]:
+        await user.send(command)
+        reply = await user.next_message()
+        assert problem in reply.text, command
+        assert "For example" in reply.text and len(reply.text) < 400
+    await user.send("/reminders")
+    assert "Daily reminder: 12:30, Mon-Fri" in (await user.next_message()).text
+
+
+async def test_onboarding_sets_a_reminder_in_two_taps(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/start")
+    await user.next_message()
+    offer = await user.next_message("Want a daily nudge")
+    await user.press(offer, "12:30")
+    assert "Daily reminder set: 12:30, Mon-Fri." in (await user.next_message()).text
+    await user.press(offer, "Set my time zone")
+    assert "share your location" in (await user.next_message()).text
+
+
+async def test_forged_reminder_buttons_change_nothing(bot, telegram: FakeTelegram, clock) -> None:
+    alex, sam = telegram.user(1001), telegram.user(2002)
+    await alex.send("/remind 12:30")
+    await alex.next_message()
+    at(clock, 5, 12, 30)
+    reminder = await alex.next_message("Time to stretch")
+    assert await sam.toast(await sam.press(reminder, "15 min")) == "That button belongs to someone else."
+    assert await alex.toast(await alex.press_data(reminder, "rem:99999:z15")) == "That button has expired."
+    at(clock, 6, 9, 0)  # next morning: yesterday's reminder cannot be snoozed any more
+    assert await alex.toast(await alex.press(reminder, "15 min")) == "That button has expired."
