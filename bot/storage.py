@@ -273,6 +273,15 @@ class Storage:
             await cursor.close()
             return rowcount
 
+    async def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        async with self._statement() as db:
+            cursor = await db.executemany(sql, rows)
+            rowcount = cursor.rowcount
+            await cursor.close()
+            return rowcount
+
     async def _insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         async with self._statement() as db:
             cursor = await db.execute(sql, tuple(params))
@@ -408,38 +417,39 @@ class Storage:
     async def claim(self, claims: list[Claim]) -> int:
         """Move each schedule on and queue its delivery, all in one transaction.
 
-        Each schedule only moves if it is still due at the instant it was read (compare and
-        set), and a delivery for an occurrence already claimed is ignored by its unique key, so
-        overlapping sweeps or a restart cannot queue one occurrence twice. Returns how many
-        deliveries were queued.
+        A delivery is queued only if its schedule is still due at the instant it was read,
+        then the schedule moves on only from that instant (compare and set); a delivery for an
+        occurrence already claimed is ignored by its unique key. So overlapping sweeps or a
+        restart cannot queue one occurrence twice. Both steps are batched (one statement each
+        for the whole list). Returns how many deliveries were queued.
         """
-        queued = 0
+        deliveries = [
+            (c.user_id, c.delivery[0], c.kind, c.delivery[1], _ts(c.was_due_at), c.delivery[2],
+             c.user_id, c.kind, _ts(c.was_due_at))
+            for c in claims
+            if c.delivery is not None
+        ]
+        moves = [
+            (_ts(c.next_due_at), c.delivery[1] if c.delivery else None, c.user_id, c.kind, _ts(c.was_due_at))
+            for c in claims
+        ]
         async with self.transaction():
-            for claim in claims:
-                moved = await self._execute(
-                    """
-                    UPDATE schedules SET next_due_at = ?,
-                        last_key = COALESCE(?, last_key)
-                    WHERE user_id = ? AND kind = ? AND next_due_at = ?
-                    """,
-                    (
-                        _ts(claim.next_due_at),
-                        claim.delivery[1] if claim.delivery else None,
-                        claim.user_id,
-                        claim.kind,
-                        _ts(claim.was_due_at),
-                    ),
-                )
-                if moved != 1 or claim.delivery is None:
-                    continue
-                chat_id, occurrence, late = claim.delivery
-                queued += await self._execute(
-                    """
-                    INSERT OR IGNORE INTO deliveries (user_id, chat_id, kind, occurrence, due_at, late_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                    (claim.user_id, chat_id, claim.kind, occurrence, _ts(claim.was_due_at), late),
-                )
+            queued = await self._execute_many(
+                """
+                INSERT OR IGNORE INTO deliveries (user_id, chat_id, kind, occurrence, due_at, late_seconds)
+                SELECT ?, ?, ?, ?, ?, ?
+                WHERE EXISTS (SELECT 1 FROM schedules
+                              WHERE user_id = ? AND kind = ? AND next_due_at = ?)
+                """,
+                deliveries,
+            )
+            await self._execute_many(
+                """
+                UPDATE schedules SET next_due_at = ?, last_key = COALESCE(?, last_key)
+                WHERE user_id = ? AND kind = ? AND next_due_at = ?
+                """,
+                moves,
+            )
             await self._execute("DELETE FROM schedules WHERE kind = 'snooze' AND next_due_at IS NULL")
         return queued
 

@@ -1,0 +1,99 @@
+"""The reminder sweep against a real database: one occurrence, one delivery, whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import SHIPPED_ROUTINES_DIR
+from bot.routines import load_routines
+from bot.reminders import Reminders
+from bot.schedule import Weekdays
+from bot.storage import ScheduleRow, Storage
+
+MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class SilentMessenger:
+    async def send(self, chat_id, text, keyboard=None):  # type: ignore[no-untyped-def]
+        return 1
+
+    async def deliver(self, chat_id, text, keyboard=None):  # type: ignore[no-untyped-def]
+        raise AssertionError("the sweep never sends; the courier does")
+
+    async def edit(self, chat_id, message_id, text, keyboard):  # type: ignore[no-untyped-def]
+        return None
+
+    async def clear_buttons(self, chat_id, message_id):  # type: ignore[no-untyped-def]
+        return None
+
+
+@pytest.fixture
+async def storage(tmp_path: Path):
+    store = await Storage.open(tmp_path / "db.sqlite3")
+    yield store
+    await store.close()
+
+
+def reminders(storage: Storage, clock: ManualClock, zone: str = "UTC") -> Reminders:
+    return Reminders(storage, load_routines(SHIPPED_ROUTINES_DIR), SilentMessenger(), clock, zone)
+
+
+async def test_overlapping_sweeps_queue_each_occurrence_once(storage: Storage) -> None:
+    clock = ManualClock(MONDAY_9)
+    first, second = reminders(storage, clock), reminders(storage, clock)
+    for user_id in range(1, 201):
+        await first.set_daily(user_id, user_id, "u", time(12, 30), Weekdays.workdays())
+    clock.set(MONDAY_9.replace(hour=12, minute=30))
+    queued = await asyncio.gather(first.sweep(), second.sweep(), first.sweep(), second.sweep())
+    assert sum(queued) == 200
+    assert await storage.count_deliveries() == 200
+
+
+async def test_a_clock_that_jumps_back_does_not_resend(storage: Storage) -> None:
+    clock = ManualClock(MONDAY_9)
+    service = reminders(storage, clock)
+    await service.set_daily(1, 1, "u", time(12, 30), Weekdays.workdays())
+    clock.set(MONDAY_9.replace(hour=12, minute=30))
+    assert await service.sweep() == 1
+    clock.set(MONDAY_9.replace(hour=12, minute=20))  # skew: ten minutes back
+    await service.set_daily(1, 1, "u", time(12, 30), Weekdays.workdays())  # re-saved: due 12:30 again
+    clock.set(MONDAY_9.replace(hour=12, minute=31))
+    assert await service.sweep() == 0
+    assert await storage.count_deliveries() == 1
+
+
+async def test_fall_back_day_sends_the_repeated_hour_once(storage: Storage) -> None:
+    clock = ManualClock(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
+    service = reminders(storage, clock, zone="Europe/Berlin")
+    await service.set_daily(1, 1, "u", time(2, 30), Weekdays(0b1111111))
+    sent = 0
+    moment = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
+    while moment < datetime(2026, 10, 25, 4, 0, tzinfo=UTC):  # sweep every 5 min through the night
+        clock.set(moment)
+        sent += await service.sweep()
+        moment += timedelta(minutes=5)
+    assert sent == 1
+    assert await storage.count_deliveries() == 1
+
+
+async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Storage) -> None:
+    clock = ManualClock(MONDAY_9)
+    service = reminders(storage, clock)
+    due = MONDAY_9.replace(hour=12, minute=30)
+    async with storage.transaction():
+        for user_id in range(1, 10_001):
+            await storage.upsert_user(user_id, user_id, "u", clock.now())
+            await storage.save_schedule(
+                ScheduleRow(user_id, "daily", "12:30", Weekdays.workdays().mask, None, None, None, due)
+            )
+    clock.set(due)
+    assert await service.sweep() == 10_000
+    assert await service.sweep() == 0
+    assert await storage.count_deliveries("pending") == 10_000
+    # Every schedule moved on to Tuesday.
+    assert await storage.due_schedules(due + timedelta(hours=23), 10) == []
