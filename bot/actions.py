@@ -82,8 +82,25 @@ class AskTimezone:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ReachAnswer:
+    """A landmark tapped at an assessment step, or ``landmark`` None for "skip measuring"."""
+
+    session_id: int
+    step_index: int
+    landmark: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """/forget's confirmation: ``confirmed`` False is the "keep my data" button."""
+
+    confirmed: bool
+
+
 Action = (
-    StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder | AskTimezone
+    StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder
+    | AskTimezone | ReachAnswer | Forget
 )
 
 # Whole-string patterns, applied with fullmatch.
@@ -98,6 +115,14 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     (re.compile(rf"rem:(?P<delivery_id>{_ID}):(?P<verb>go|z15|z60|skip|moved)"), ReminderAction),
     (re.compile(r"quick:(?P<hour>[01][0-9]|2[0-3])(?P<minute>[0-5][0-9])"), QuickReminder),
     (re.compile(r"tz:ask"), AskTimezone),
+    (
+        re.compile(
+            rf"rch:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):"
+            r"(?P<landmark>knees|shin|ankles|floor|knuckles|palms|skip)"
+        ),
+        ReachAnswer,
+    ),
+    (re.compile(r"forget:(?P<answer>yes|no)"), Forget),
 ]
 
 
@@ -117,6 +142,10 @@ def encode(action: Action) -> str:
             data = f"quick:{hour:02d}{minute:02d}"
         case AskTimezone():
             data = "tz:ask"
+        case ReachAnswer(session_id, step_index, landmark):
+            data = f"rch:{session_id}:{step_index}:{landmark or 'skip'}"
+        case Forget(confirmed):
+            data = f"forget:{'yes' if confirmed else 'no'}"
     assert len(data.encode()) <= 64, data
     return data
 
@@ -141,5 +170,10 @@ def decode(data: str | None) -> Action | None:
             return ReminderAction(int(fields["delivery_id"]), ReminderVerb(fields["verb"]))
         if kind is QuickReminder:
             return QuickReminder(int(fields["hour"]), int(fields["minute"]))
+        if kind is ReachAnswer:
+            landmark = None if fields["landmark"] == "skip" else fields["landmark"]
+            return ReachAnswer(int(fields["session_id"]), int(fields["step_index"]), landmark)
+        if kind is Forget:
+            return Forget(fields["answer"] == "yes")
         return kind()
     return None

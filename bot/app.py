@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.coach import Coach
 from bot.config import Settings
 from bot.courier import Courier
+from bot.progress import ProgressReport
 from bot.reminders import Reminders
 from bot.routines import RoutineBook, load_routines
 from bot.storage import Storage
@@ -114,7 +115,11 @@ def _assemble(
     )
     courier = Courier(storage, messenger, reminders.render, clock, settings.reminder_rate_per_second)
     application.bot_data["services"] = handlers.Services(
-        coach=coach, reminders=reminders, routines=routines, default_timezone=settings.default_timezone
+        coach=coach,
+        reminders=reminders,
+        progress=ProgressReport(storage, clock, settings.default_timezone),
+        routines=routines,
+        default_timezone=settings.default_timezone,
     )
     return _Running(coach, reminders, courier)
 

@@ -20,7 +20,10 @@ from bot.actions import SessionAction, StartOver, Verb
 from bot.clock import Clock
 from bot.messenger import Messenger
 from bot.routines import Routine, RoutineBook
-from bot.session import Ended, Event, HalfwayCue, PoseStarted, Session, SessionError
+from bot.reach import Change, Landmark, Reach, compare
+from bot.session import (
+    Ended, Event, HalfwayCue, PoseStarted, ReachAsked, ReachNotAnswered, Session, SessionError, Status,
+)
 from bot.storage import DueSession, StaleWrite, Storage
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ _REFUSALS = {
     machine.ALREADY_PAUSED: texts.TOAST_ALREADY_PAUSED,
     machine.NOT_PAUSED: texts.TOAST_NOT_PAUSED,
     machine.STALE_STEP: texts.TOAST_STALE_STEP,
+    machine.WAITING_FOR_ANSWER: texts.TOAST_WAITING,
+    machine.NOT_ASSESSING: texts.TOAST_STALE_STEP,
 }
 
 
@@ -140,6 +145,49 @@ class Coach:
             if routine is not None:
                 await self._announce(session, routine, events)
             return True
+
+    async def record_reach(
+        self, user_id: int, session_id: int, step_index: int, reach: Reach | None, typed: bool = False
+    ) -> str:
+        """The answer at an assessment step (None: "skip measuring"); returns the toast.
+
+        The measurement and the step moving on are stored in one transaction. A typed answer
+        that arrives just after the step moved on is still kept, as a measurement of its own:
+        nothing a user entered is lost.
+        """
+        async with self._lock(user_id):
+            found = await self._own_active_session(user_id, session_id)
+            now = self._clock.now()
+            if isinstance(found, str) or found[0].step_index != step_index:
+                if typed and reach is not None:
+                    await self._storage.add_measurement(user_id, None, now, reach, "single")
+                    await self._messenger.send(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
+                    return texts.TOAST_SAVED
+                return found if isinstance(found, str) else texts.TOAST_STALE_STEP
+            session, routine = found
+            try:
+                moved_on, events = machine.answer(session, routine, now, step_index)
+            except SessionError as refusal:
+                return _REFUSALS[refusal.reason]
+            async with self._storage.transaction():
+                if reach is not None:
+                    phase = machine.reach_phase(routine, step_index)
+                    await self._storage.add_measurement(user_id, session.id, now, reach, phase)
+                moved_on = await self._save(moved_on, routine)
+            if reach is not None:
+                await self._messenger.send(session.chat_id, texts.reach_saved(reach))
+            await self._announce(moved_on, routine, events)
+            return texts.TOAST_SAVED if reach is not None else ""
+
+    async def open_question(self, user_id: int) -> Session | None:
+        """The user's session if it is at an assessment step (a typed number is its answer)."""
+        session = await self._storage.active_session(user_id)
+        if session is None:
+            return None
+        routine = self._routine_of(session)
+        if routine is None or not machine.asks_for_reach(routine.step(session.step_index)):
+            return None
+        return session
 
     async def stop_quietly(self, user_id: int) -> None:
         """End the user's session without a word (they blocked the bot)."""
@@ -270,11 +318,16 @@ class Coach:
                     await self._send_pose(session, routine, note)
                 case HalfwayCue(step_index):
                     await self._messenger.send(session.chat_id, texts.halfway(routine.step(step_index)))
-                case Ended():
+                case ReachAsked():
+                    await self._send_pose(session, routine, note=None)
+                case ReachNotAnswered():
+                    await self._messenger.send(session.chat_id, texts.REACH_NOT_ANSWERED)
+                case Ended(status):
                     if session.pose_message_id:
                         await self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
+                    change = await self._session_change(session) if status is Status.FINISHED else None
                     await self._messenger.send(
-                        session.chat_id, texts.summary(routine, session), menus.after_session(routine)
+                        session.chat_id, texts.summary(routine, session, change), menus.after_session(routine)
                     )
 
     async def _send_pose(self, session: Session, routine: Routine, note: str | None) -> None:
@@ -283,7 +336,7 @@ class Coach:
         text = texts.pose(
             routine, session, seconds_left=session.remaining_at(now), note=note, paused=session.paused
         )
-        message_id = await self._messenger.send(session.chat_id, text, menus.pose_controls(session))
+        message_id = await self._messenger.send(session.chat_id, text, _controls(session, routine))
         previous = session.pose_message_id
         if previous and previous != message_id:
             await self._messenger.clear_buttons(session.chat_id, previous)
@@ -301,9 +354,32 @@ class Coach:
             seconds_left=session.remaining_at(self._clock.now()),
             paused=session.paused,
         )
-        await self._messenger.edit(
-            session.chat_id, session.pose_message_id, text, menus.pose_controls(session)
-        )
+        await self._messenger.edit(session.chat_id, session.pose_message_id, text, _controls(session, routine))
+
+    async def _session_change(self, session: Session) -> Change | None:
+        """Before vs after within one finished session, if both were measured."""
+        assert session.id is not None
+        measured = await self._storage.measurements_of(session.user_id, session.id)
+        before = [m for m in measured if m.phase == "before"]
+        after = [m for m in measured if m.phase == "after"]
+        if not before or not after:
+            return None
+        return compare(before[0].reach, after[-1].reach)
+
+    @staticmethod
+    def _chat_of(found: tuple[Session, Routine] | str, user_id: int) -> int:
+        return found[0].chat_id if not isinstance(found, str) else user_id
+
+
+def _controls(session: Session, routine: Routine) -> menus.Keyboard:
+    if machine.asks_for_reach(routine.step(session.step_index)):
+        return menus.reach_controls(session)
+    return menus.pose_controls(session)
+
+
+def landmark_reach(code: str) -> Reach:
+    landmark = Landmark(code)
+    return Reach(cm=landmark.exact_cm, landmark=landmark)
 
 
 async def _bounded(limit: int, coroutines: Iterable[Awaitable[object]]) -> list[object]:

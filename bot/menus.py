@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.actions import (
-    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
+    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
     StartRoutine, Verb, encode,
 )
 from bot.routines import Routine, RoutineBook
@@ -23,8 +23,25 @@ def pose_controls(session: Session) -> Keyboard:
     def act(verb: Verb) -> str:
         return encode(SessionAction(session.id, session.step_index, verb))  # type: ignore[arg-type]
 
+    if session.awaiting_answer:  # the reach buttons move things on; only Stop stays useful
+        return [[(texts.BUTTON_STOP, act(Verb.STOP))]]
     first = (texts.BUTTON_RESUME, act(Verb.RESUME)) if session.paused else (texts.BUTTON_PAUSE, act(Verb.PAUSE))
     return [[first, (texts.BUTTON_SKIP, act(Verb.SKIP)), (texts.BUTTON_STOP, act(Verb.STOP))]]
+
+
+def reach_controls(session: Session) -> Keyboard:
+    """An assessment pose: landmarks, "skip measuring", then the usual controls."""
+    assert session.id is not None
+    def answer(code: str | None) -> str:
+        return encode(ReachAnswer(session.id, session.step_index, code))  # type: ignore[arg-type]
+
+    codes = list(texts.LANDMARK_BUTTONS)
+    return [
+        [(texts.LANDMARK_BUTTONS[c], answer(c)) for c in codes[:3]],
+        [(texts.LANDMARK_BUTTONS[c], answer(c)) for c in codes[3:]],
+        [(texts.BUTTON_SKIP_MEASURING, answer(None))],
+        *pose_controls(session),
+    ]
 
 
 def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:
@@ -74,3 +91,7 @@ def onboarding() -> Keyboard:
         [(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES],
         [(texts.BUTTON_SET_ZONE, encode(AskTimezone()))],
     ]
+
+
+def forget_confirmation() -> Keyboard:
+    return [[(texts.BUTTON_FORGET_YES, encode(Forget(True))), (texts.BUTTON_FORGET_NO, encode(Forget(False)))]]

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.routines import Routine, Step
+from bot.routines import Routine, Step, StepKind
 
 #: Sessions untouched for this long are closed quietly at start-up and by the sweep.
 ABANDON_AFTER = timedelta(hours=3)
+#: After an assessment hold, how long the routine waits for the reach answer before moving on.
+ANSWER_WAIT = timedelta(minutes=3)
 
 
 class Status(StrEnum):
@@ -41,6 +43,8 @@ NOT_ACTIVE = "not_active"
 ALREADY_PAUSED = "already_paused"
 NOT_PAUSED = "not_paused"
 STALE_STEP = "stale_step"
+WAITING_FOR_ANSWER = "waiting_for_answer"
+NOT_ASSESSING = "not_assessing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,8 @@ class Session:
     #: The message that shows the current pose and carries its buttons.
     pose_message_id: int | None = None
     ended_at: datetime | None = None
+    #: Set when an assessment hold is over and the reach answer is awaited until then.
+    awaiting_answer_until: datetime | None = None
     id: int | None = None
     #: Bumped on every stored change; guards against two writers racing.
     version: int = 0
@@ -74,7 +80,11 @@ class Session:
 
     @property
     def paused(self) -> bool:
-        return self.is_active and self.clock_started_at is None
+        return self.is_active and self.clock_started_at is None and self.awaiting_answer_until is None
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return self.is_active and self.awaiting_answer_until is not None
 
     def remaining_at(self, now: datetime) -> float:
         """Seconds left in the current step at ``now`` (never negative)."""
@@ -96,6 +106,8 @@ class Session:
 
     def next_event_at(self, routine: Routine) -> datetime | None:
         """The next moment the sweep must look at this session (None: nothing scheduled)."""
+        if self.awaiting_answer:
+            return self.awaiting_answer_until
         ends = self.step_ends_at()
         if ends is None:
             return None
@@ -125,13 +137,27 @@ class HalfwayCue:
 
 
 @dataclass(frozen=True, slots=True)
+class ReachAsked:
+    """An assessment hold ended without an answer: ask for it (the routine waits a while)."""
+
+    step_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReachNotAnswered:
+    """No answer came in time; the routine moves on without a measurement."""
+
+    step_index: int
+
+
+@dataclass(frozen=True, slots=True)
 class Ended:
     """The session is over (finished, stopped or abandoned); the session holds the totals."""
 
     status: Status
 
 
-Event = PoseStarted | HalfwayCue | Ended
+Event = PoseStarted | HalfwayCue | ReachAsked | ReachNotAnswered | Ended
 
 
 # -- transitions --------------------------------------------------------------------------------
@@ -151,12 +177,34 @@ def start(routine: Routine, user_id: int, chat_id: int, now: datetime) -> tuple[
 
 
 def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, list[Event]]:
-    """Let time pass: end the step if its time is up, or send the half-way cue if due."""
+    """Let time pass: end the step if its time is up, or send the half-way cue if due.
+
+    An assessment step does not simply end: when its hold is over the user is asked for their
+    reach, and the routine waits up to :data:`ANSWER_WAIT` for it before moving on.
+    """
     if not session.is_active or session.paused:
         return session, []
+    if session.awaiting_answer:
+        assert session.awaiting_answer_until is not None
+        if now < session.awaiting_answer_until:
+            return session, []
+        moved_on, events = _advance(session, routine, now, skipped=False)
+        return moved_on, [ReachNotAnswered(session.step_index), *events]
     ends = session.step_ends_at()
     assert ends is not None
     if now >= ends:
+        if asks_for_reach(routine.step(session.step_index)):
+            return (
+                replace(
+                    session,
+                    active_seconds=session.active_seconds + session.elapsed_running(now),
+                    clock_started_at=None,
+                    remaining=0.0,
+                    awaiting_answer_until=now + ANSWER_WAIT,
+                    updated_at=now,
+                ),
+                [ReachAsked(session.step_index)],
+            )
         return _advance(session, routine, now, skipped=False)
     halfway = session.halfway_due_at(routine.step(session.step_index))
     if halfway is not None and now >= halfway:
@@ -166,6 +214,8 @@ def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, li
 
 def pause(session: Session, now: datetime) -> Session:
     _require_active(session)
+    if session.awaiting_answer:
+        raise SessionError(WAITING_FOR_ANSWER)
     if session.paused:
         raise SessionError(ALREADY_PAUSED)
     return replace(
@@ -194,6 +244,31 @@ def skip(
     return _advance(session, routine, now, skipped=True)
 
 
+def answer(
+    session: Session, routine: Routine, now: datetime, step_index: int
+) -> tuple[Session, list[Event]]:
+    """The reach answer (or "skip measuring") for an assessment step: the step is done and the
+    routine moves on at once, during the hold or after it."""
+    _require_active(session)
+    if step_index != session.step_index:
+        raise SessionError(STALE_STEP)
+    if not asks_for_reach(routine.step(step_index)):
+        raise SessionError(NOT_ASSESSING)
+    return _advance(session, routine, now, skipped=False)
+
+
+def asks_for_reach(step: Step) -> bool:
+    return step.kind is StepKind.ASSESS
+
+
+def reach_phase(routine: Routine, step_index: int) -> str:
+    """"before" for a routine's first assessment, "after" for a later one, "single" if alone."""
+    assessments = [i for i, step in enumerate(routine.steps) if asks_for_reach(step)]
+    if len(assessments) == 1:
+        return "single"
+    return "before" if step_index == assessments[0] else "after"
+
+
 def stop(session: Session, now: datetime) -> tuple[Session, list[Event]]:
     _require_active(session)
     return _end(session, now, Status.STOPPED), [Ended(Status.STOPPED)]
@@ -216,6 +291,9 @@ def restore(session: Session, routine: Routine, now: datetime) -> tuple[Session,
     _require_active(session)
     if session.paused:
         return session, [PoseStarted(session.step_index, restored=True)]
+    if session.awaiting_answer:
+        session = replace(session, awaiting_answer_until=now + ANSWER_WAIT, updated_at=now)
+        return session, [PoseStarted(session.step_index, restored=True)]
     step = routine.step(session.step_index)
     if session.remaining_at(now) <= 0:
         session = replace(
@@ -236,6 +314,7 @@ def _advance(
         active_seconds=session.active_seconds + session.elapsed_running(now),
         steps_done=session.steps_done + (0 if skipped else 1),
         steps_skipped=session.steps_skipped + (1 if skipped else 0),
+        awaiting_answer_until=None,
     )
     following = session.step_index + 1
     if following >= len(routine.steps):
@@ -261,6 +340,7 @@ def _end(session: Session, now: datetime, status: Status, *, counted: bool = Fal
         active_seconds=active,
         clock_started_at=None,
         remaining=0.0,
+        awaiting_answer_until=None,
         ended_at=now,
         updated_at=now,
     )

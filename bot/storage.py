@@ -20,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.reach import CONVENTION, Landmark, Measurement, Reach
 from bot.session import Session, Status
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX deliveries_pending ON deliveries(due_at) WHERE status = 'pending';
         """,
     ),
+    (
+        "0003_measurements",
+        """
+        ALTER TABLE sessions ADD COLUMN awaiting_answer_until REAL;
+        -- Reach measurements: a distance in cm (convention stored alongside) and/or a landmark.
+        CREATE TABLE measurements (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            session_id  INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+            taken_at    REAL NOT NULL,
+            value_cm    REAL,
+            landmark    TEXT,
+            phase       TEXT NOT NULL CHECK (phase IN ('before', 'after', 'single')),
+            convention  TEXT NOT NULL,
+            CHECK (value_cm IS NOT NULL OR landmark IS NOT NULL)
+        );
+        CREATE INDEX measurements_by_user ON measurements(user_id, taken_at);
+        """,
+    ),
 ]
+
+
+#: Every table that holds rows about a user (by its user_id column), and how to order an export.
+#: Children first, so deleting in this order never trips a foreign key.
+USER_TABLES = {
+    "measurements": "taken_at, id",
+    "deliveries": "due_at, id",
+    "schedules": "kind",
+    "sessions": "started_at, id",
+    "users": "user_id",
+}
 
 
 class StaleWrite(Exception):
@@ -359,6 +390,60 @@ class Storage:
                 )
         return users
 
+    # -- measurements --------------------------------------------------------------------------
+
+    async def add_measurement(
+        self, user_id: int, session_id: int | None, taken_at: datetime, reach: Reach, phase: str
+    ) -> int:
+        return await self._insert(
+            """
+            INSERT INTO measurements (user_id, session_id, taken_at, value_cm, landmark, phase, convention)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                user_id, session_id, _ts(taken_at), reach.cm,
+                reach.landmark.value if reach.landmark else None, phase, CONVENTION,
+            ),
+        )
+
+    async def measurements_of(self, user_id: int, session_id: int | None = None) -> list[Measurement]:
+        sql = "SELECT * FROM measurements WHERE user_id = ?"
+        params: tuple[Any, ...] = (user_id,)
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params += (session_id,)
+        rows = await self._fetch_all(sql + " ORDER BY taken_at, id", params)
+        return [
+            Measurement(
+                taken_at=_dt(row["taken_at"]) or datetime.now(UTC),
+                reach=Reach(cm=row["value_cm"], landmark=Landmark(row["landmark"]) if row["landmark"] else None),
+                phase=row["phase"],
+                session_id=row["session_id"],
+            )
+            for row in rows
+        ]
+
+    async def finished_session_times(self, user_id: int) -> list[datetime]:
+        rows = await self._fetch_all(
+            "SELECT ended_at FROM sessions WHERE user_id = ? AND status = 'finished' ORDER BY ended_at",
+            (user_id,),
+        )
+        return [moment for row in rows if (moment := _dt(row["ended_at"])) is not None]
+
+    async def export_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every stored row that belongs to the user, table by table, as plain dicts."""
+        result: dict[str, list[dict[str, Any]]] = {}
+        for table, order in USER_TABLES.items():
+            rows = await self._fetch_all(f"SELECT * FROM {table} WHERE user_id = ? ORDER BY {order}", (user_id,))
+            result[table] = [dict(row) for row in rows]
+        return result
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete everything stored about a user, in every table."""
+        async with self.transaction():
+            for table in USER_TABLES:
+                await self._execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
     # -- schedules -----------------------------------------------------------------------------
 
     async def save_schedule(self, row: ScheduleRow) -> None:
@@ -519,8 +604,8 @@ class Storage:
             INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index,
                 clock_started_at, remaining, halfway_sent, active_seconds, steps_done,
                 steps_skipped, pose_message_id, next_event_at, started_at, updated_at,
-                ended_at, version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ended_at, awaiting_answer_until, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
             """,
             (
                 session.user_id,
@@ -539,6 +624,7 @@ class Storage:
                 _ts(session.started_at),
                 _ts(session.updated_at),
                 _ts(session.ended_at),
+                _ts(session.awaiting_answer_until),
             ),
         )
         return _replace_ids(session, session_id, 0)
@@ -551,7 +637,7 @@ class Storage:
             UPDATE sessions SET status = ?, step_index = ?, clock_started_at = ?, remaining = ?,
                 halfway_sent = ?, active_seconds = ?, steps_done = ?, steps_skipped = ?,
                 pose_message_id = ?, next_event_at = ?, updated_at = ?, ended_at = ?,
-                version = version + 1
+                awaiting_answer_until = ?, version = version + 1
             WHERE id = ? AND version = ?
             """,
             (
@@ -567,6 +653,7 @@ class Storage:
                 _ts(next_event_at),
                 _ts(session.updated_at),
                 _ts(session.ended_at),
+                _ts(session.awaiting_answer_until),
                 session.id,
                 session.version,
             ),
@@ -654,6 +741,7 @@ def _session(row: aiosqlite.Row) -> Session:
         started_at=started_at,
         updated_at=updated_at,
         ended_at=_dt(row["ended_at"]),
+        awaiting_answer_until=_dt(row["awaiting_answer_until"]),
     )
 
 

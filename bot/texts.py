@@ -10,6 +10,9 @@ from html import escape
 
 from datetime import time, timedelta
 
+from zoneinfo import ZoneInfo
+
+from bot.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm
 from bot.routines import Routine, RoutineBook, Step, StepKind
 from bot.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.session import Session, Status
@@ -25,6 +28,11 @@ COMMANDS: list[tuple[str, str]] = [
     ("reminders", "Your reminders and when the next one comes"),
     ("pause", "Silence reminders, e.g. /pause 2h or /pause until 15:30"),
     ("timezone", "Set your time zone, e.g. /timezone Berlin"),
+    ("reach", "Log how far you reach, e.g. /reach 12 (cm above the floor)"),
+    ("progress", "Your reach over time, with a chart"),
+    ("history", "Your last measurements"),
+    ("export", "All your data as a CSV file"),
+    ("forget", "Delete everything I store about you"),
     ("help", "What I can do"),
 ]
 
@@ -103,9 +111,13 @@ def pose(
         parts.append(f"<i>{escape(routine.safety or SAFETY)}</i>")
         parts.append("")
     parts.append(f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>")
-    parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")
+    if not session.awaiting_answer:
+        parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")
     parts.append("")
     parts += [f"• {escape(cue)}" for cue in step.cues]
+    if step.kind is StepKind.ASSESS:
+        parts.append("")
+        parts.append(REACH_QUESTION_WAITING if session.awaiting_answer else REACH_QUESTION)
     upcoming = routine.next_step(index)
     parts.append("")
     parts.append(f"Next: {escape(upcoming.label)}" if upcoming else "Next: you're done")
@@ -119,7 +131,125 @@ def halfway(step: Step) -> str:
     return f"Halfway: {escape(step.halfway or '')}"
 
 
-def summary(routine: Routine, session: Session) -> str:
+REACH_CONVENTION = "cm between fingertips and floor: 12 = above it, 0 = touching, -3 = past it"
+REACH_QUESTION = f"📏 Where do your fingertips reach? Tap a landmark, or send {REACH_CONVENTION}."
+REACH_QUESTION_WAITING = (
+    f"📏 Time's up: where did your fingertips reach? Tap a landmark, or send {REACH_CONVENTION}. "
+    f"I'll move on in 3 min."
+)
+REACH_EXAMPLES = "Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark."
+
+
+def reach_saved(reach: Reach) -> str:
+    return f"✅ {escape(reach.describe()).capitalize()} - saved."
+
+
+def reach_problem(problem: str) -> str:
+    return f"Hmm, {escape(problem)}. {REACH_EXAMPLES}"
+
+
+def reach_logged_outside(reach: Reach) -> str:
+    return f"✅ {escape(reach.describe()).capitalize()} - saved. /progress shows how you're doing."
+
+
+REACH_NOT_ANSWERED = "No answer, so I'm moving on without a measurement."
+REACH_USAGE = "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
+REACH_OUTSIDE_ROUTINE = "To log a reach measurement outside a routine, send it with /reach, like /reach 12."
+
+
+def change_line(change: Change) -> str:
+    """Before vs after, honest about noise: "Reach: 14 cm -> 9 cm: 5 cm further today."."""
+    before, after = change.before, change.after
+    if change.further_cm is not None:
+        assert before.cm is not None and after.cm is not None
+        head = f"Reach: {describe_cm(before.cm)} → {describe_cm(after.cm)}"
+        amount = abs(change.further_cm)
+        shown = f"{amount:.1f}".rstrip("0").rstrip(".")
+        if change.within_noise:
+            return f"{head}. A {shown} cm difference is within measurement noise (under {MDC_CM:.0f} cm)."
+        direction = "further" if change.further_cm > 0 else "less far"
+        return f"{head}: {shown} cm {direction} today."
+    if change.further_levels is not None:
+        head = f"Reach: {escape(before.describe())} → {escape(after.describe())}"
+        if change.further_levels == 0:
+            return f"{head}: the same landmark both times."
+        steps = abs(change.further_levels)
+        word = "level" if steps == 1 else "levels"
+        return f"{head}: {steps} {word} {'further' if change.further_levels > 0 else 'less far'}."
+    return (
+        f"Reach: {escape(before.describe())} → {escape(after.describe())} "
+        f"(a landmark and a number can't be compared)."
+    )
+
+
+def _when_taken(measurement: Measurement, zone: ZoneInfo) -> str:
+    return measurement.taken_at.astimezone(zone).strftime("%a %d %b")
+
+
+def _measured(measurement: Measurement, zone: ZoneInfo) -> str:
+    return f"{escape(measurement.reach.describe())} ({_when_taken(measurement, zone)})"
+
+
+def progress(report: Progress, zone: ZoneInfo) -> str:
+    if report.first is None:
+        head = (
+            "<b>Your progress</b>\nNo reach measurements yet. The flagship routine asks at its first "
+            "and last forward fold, or log one any time with /reach 12."
+        )
+    else:
+        assert report.latest is not None
+        lines = ["<b>Your progress</b>", f"First: {_measured(report.first, zone)}"]
+        if report.best is not None:
+            lines.append(f"Best: {_measured(report.best, zone)}")
+        lines.append(f"Latest: {_measured(report.latest, zone)}")
+        if report.trend_cm is None:
+            lines.append("Trend: needs “before” checks in at least two different weeks.")
+        else:
+            first, last = report.weekly_before[0], report.weekly_before[-1]
+            amount = f"{abs(report.trend_cm):.1f}".rstrip("0").rstrip(".")
+            span = f"week of {first.week_start:%d %b} → week of {last.week_start:%d %b}"
+            if report.trend_within_noise:
+                lines.append(f"Trend ({span}, before stretching): {amount} cm, within measurement noise.")
+            else:
+                direction = "further" if report.trend_cm > 0 else "less far"
+                lines.append(f"Trend ({span}, before stretching): {amount} cm {direction}.")
+        if report.landmark_only:
+            lines.append(f"<i>{report.landmark_only} landmark answer(s) are listed in /history, not charted.</i>")
+        head = "\n".join(lines)
+    days = "day" if report.streak_days == 1 else "days"
+    routines = "routine" if report.sessions_this_week == 1 else "routines"
+    return f"{head}\n\nThis week: {report.sessions_this_week} {routines} finished. Streak: {report.streak_days} {days}."
+
+
+def chart_caption() -> str:
+    return "Your reach over time. Up is further; the grey band is measurement noise around your first check."
+
+
+def history(measurements: list[Measurement], total: int, zone: ZoneInfo) -> str:
+    if not measurements:
+        return "No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds."
+    lines = [f"<b>Last {len(measurements)} of {total} measurements</b>"]
+    for m in reversed(measurements):
+        when = m.taken_at.astimezone(zone).strftime("%d %b %H:%M")
+        phase = {"before": " (before)", "after": " (after)"}.get(m.phase, "")
+        lines.append(f"{when}: {escape(m.reach.describe())}{phase}")
+    lines.append("\n/export sends all of it as a CSV file.")
+    return "\n".join(lines)
+
+
+FORGET_QUESTION = (
+    "This deletes everything I store about you: reminders, sessions and measurements. "
+    "It can't be undone. Are you sure?"
+)
+FORGOTTEN = "Done. I've deleted everything I had about you. /start begins afresh whenever you like."
+FORGET_CANCELLED = "Nothing deleted."
+EXPORT_CAPTION = "All your Limber data as CSV."
+NOTHING_TO_EXPORT = "I don't store anything about you yet."
+BUTTON_FORGET_YES = "🗑 Yes, delete everything"
+BUTTON_FORGET_NO = "Keep my data"
+
+
+def summary(routine: Routine, session: Session, change: Change | None = None) -> str:
     poses = len(routine.steps)
     if session.status is Status.FINISHED:
         head = f"🎉 <b>{escape(routine.title)}</b> done!"
@@ -128,7 +258,10 @@ def summary(routine: Routine, session: Session) -> str:
     detail = f"You stretched for {duration(session.active_seconds)}: {session.steps_done} of {poses} poses done"
     if session.steps_skipped:
         detail += f", {session.steps_skipped} skipped"
-    return f"{head}\n{detail}."
+    text = f"{head}\n{detail}."
+    if change is not None:
+        text += "\n" + change_line(change)
+    return text
 
 
 def in_progress(routine: Routine, session: Session) -> str:
@@ -303,6 +436,8 @@ TOAST_NOT_PAUSED = "Already running"
 TOAST_SKIPPED = "Skipped"
 TOAST_STOPPED = "Stopped"
 TOAST_STALE_STEP = "That pose is already over."
+TOAST_WAITING = "Waiting for your reach: tap a landmark or Skip measuring."
+TOAST_SAVED = "Saved"
 
 # Button labels.
 BUTTON_PAUSE = "⏸ Pause"
@@ -314,6 +449,11 @@ BUTTON_START_OVER = "🔄 Start over"
 BUTTON_AGAIN = "🔁 Go again"
 BUTTON_ALL_ROUTINES = "📋 Routines"
 BUTTON_START = "▶️ Start"
+BUTTON_SKIP_MEASURING = "Skip measuring"
+LANDMARK_BUTTONS = {
+    "knees": "Knees", "shin": "Mid-shin", "ankles": "Ankles",
+    "floor": "Touch floor", "knuckles": "Knuckles", "palms": "Palms flat",
+}
 BUTTON_SKIP_TODAY = "Skip today"
 BUTTON_MOVED = "✅ I already moved"
 BUTTON_SET_ZONE = "🌍 Set my time zone"

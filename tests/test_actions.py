@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import (
-    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
+    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
     StartRoutine, Verb, decode, encode,
 )
 
@@ -24,6 +24,10 @@ from bot.actions import (
         QuickReminder(9, 30),
         QuickReminder(0, 5),
         AskTimezone(),
+        ReachAnswer(12, 0, "shin"),
+        ReachAnswer(12, 9, None),
+        Forget(True),
+        Forget(False),
     ],
 )
 def test_round_trip(action) -> None:
@@ -56,6 +60,9 @@ def test_round_trip(action) -> None:
         "quick:2460",
         "quick:930",
         "tz:set",
+        "rch:1:0:elbows",
+        "rch:1:0:",
+        "forget:maybe",
     ],
 )
 def test_forged_or_malformed_data_is_refused(data) -> None:

@@ -203,7 +203,8 @@ async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, 
 
 async def test_start_help_and_routines(bot, telegram, clock) -> None:
     assert [c["command"] for c in telegram.commands] == [
-        "stretch", "routines", "stop", "remind", "nudges", "reminders", "pause", "timezone", "help",
+        "stretch", "routines", "stop", "remind", "nudges", "reminders", "pause", "timezone",
+        "reach", "progress", "history", "export", "forget", "help",
     ]
     user = telegram.user(first_name="<b>Zoë</b>")
     await user.send("/start")
@@ -233,6 +234,7 @@ async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, sh
     from tests.conftest import POLL_TIMEOUT
 
     flagship = load_routines(shipped_routines)["hamstrings"]
+    answers = {0: "14 cm", 9: "9"}
     async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
         user = telegram.user()
         await user.send("/stretch")
@@ -249,7 +251,13 @@ async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, sh
                 assert (await user.next_message("Halfway")).text == f"Halfway: {step.halfway}"
                 cues += 1
             clock.advance(step.seconds / 2)
+            if index in answers:
+                question = await user.next_message("Time's up: where did your fingertips reach?")
+                poses.append(question)
+                await user.send(answers[index])
+                await user.next_message("saved")
         summary = await user.next_message("done!")
         assert "You stretched for 10 min: 11 of 11 poses done." in summary.text
+        assert "Reach: 14 cm above the floor → 9 cm above the floor: 5 cm further today." in summary.text
         assert cues == 10
         await telegram.wait_until(lambda: all(p.buttons == [] for p in poses), what="no pose keeps buttons")

@@ -177,3 +177,92 @@ def test_a_session_untouched_for_hours_counts_as_abandoned() -> None:
     assert machine.is_abandoned(paused, at(5) + machine.ABANDON_AFTER)
     closed = machine.abandon(paused, at(5) + machine.ABANDON_AFTER)
     assert closed.status is Status.ABANDONED and not machine.is_abandoned(closed, at(99999))
+
+
+ASSESSED = parse_routine(
+    """
+id = "assessed"
+title = "Assessed"
+summary = "Fold, stretch, fold."
+
+[[steps]]
+name = "Fold"
+kind = "assess"
+seconds = 10
+cues = ["down"]
+
+[[steps]]
+name = "Lunge"
+kind = "stretch"
+seconds = 10
+cues = ["low"]
+
+[[steps]]
+name = "Fold again"
+kind = "assess"
+seconds = 10
+cues = ["down"]
+""",
+    "assessed.toml",
+)
+
+
+def assessing() -> machine.Session:
+    session, _ = machine.start(ASSESSED, user_id=7, chat_id=7, now=T0)
+    return replace(session, id=2)
+
+
+def test_an_assessment_hold_ends_by_asking_and_waiting_for_the_reach() -> None:
+    session, events = machine.tick(assessing(), ASSESSED, at(10))
+    assert events == [machine.ReachAsked(0)]
+    assert session.awaiting_answer and not session.paused and session.step_index == 0
+    assert session.next_event_at(ASSESSED) == at(10) + machine.ANSWER_WAIT
+    assert session.active_seconds == 10
+    # Waiting is not pausing.
+    with pytest.raises(SessionError) as error:
+        machine.pause(session, at(11))
+    assert error.value.reason == machine.WAITING_FOR_ANSWER
+    assert machine.tick(session, ASSESSED, at(60)) == (session, [])
+
+
+def test_an_answer_moves_on_during_the_hold_or_after_it() -> None:
+    early, events = machine.answer(assessing(), ASSESSED, at(4), step_index=0)
+    assert events == [PoseStarted(1)] and early.steps_done == 1 and not early.awaiting_answer
+    waiting, _ = machine.tick(assessing(), ASSESSED, at(10))
+    late, events = machine.answer(waiting, ASSESSED, at(30), step_index=0)
+    assert events == [PoseStarted(1)] and late.step_index == 1
+    with pytest.raises(SessionError) as error:
+        machine.answer(late, ASSESSED, at(31), step_index=0)
+    assert error.value.reason == machine.STALE_STEP
+    with pytest.raises(SessionError) as error:
+        machine.answer(late, ASSESSED, at(31), step_index=1)
+    assert error.value.reason == machine.NOT_ASSESSING
+
+
+def test_no_answer_in_time_moves_on_without_getting_stuck() -> None:
+    waiting, _ = machine.tick(assessing(), ASSESSED, at(10))
+    moved, events = machine.tick(waiting, ASSESSED, at(10) + machine.ANSWER_WAIT)
+    assert events == [machine.ReachNotAnswered(0), PoseStarted(1)]
+    assert moved.step_index == 1 and moved.steps_done == 1
+
+
+def test_waiting_on_the_last_assessment_then_finishing() -> None:
+    session = assessing()
+    session, _ = machine.answer(session, ASSESSED, at(1), step_index=0)
+    session, _ = machine.tick(session, ASSESSED, at(11))
+    session, events = machine.tick(session, ASSESSED, at(21))
+    assert events == [machine.ReachAsked(2)]
+    session, events = machine.answer(session, ASSESSED, at(25), step_index=2)
+    assert events == [Ended(Status.FINISHED)] and session.steps_done == 3
+
+
+def test_a_restart_while_waiting_waits_again() -> None:
+    waiting, _ = machine.tick(assessing(), ASSESSED, at(10))
+    restored, events = machine.restore(waiting, ASSESSED, at(500))
+    assert events == [PoseStarted(0, restored=True)]
+    assert restored.awaiting_answer and restored.awaiting_answer_until == at(500) + machine.ANSWER_WAIT
+
+
+def test_reach_phases() -> None:
+    assert machine.reach_phase(ASSESSED, 0) == "before"
+    assert machine.reach_phase(ASSESSED, 2) == "after"

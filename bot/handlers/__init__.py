@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import buttons, common, reminders, stretching
+from bot.handlers import buttons, common, free_text, measurements, reminders, stretching
 from bot.handlers.common import Services, bot_commands
 
 __all__ = ["Services", "bot_commands", "register"]
@@ -34,6 +34,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "reminders": reminders.on_reminders,
         "pause": reminders.on_pause,
         "timezone": reminders.on_timezone,
+        "reach": measurements.on_reach,
+        "progress": measurements.on_progress,
+        "history": measurements.on_history,
+        "export": measurements.on_export,
+        "forget": measurements.on_forget,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
@@ -41,5 +46,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(ChatMemberHandler(reminders.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.LOCATION, reminders.on_location))
     application.add_handler(MessageHandler(filters.COMMAND, common.on_unknown_command))
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, common.on_other_message))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, free_text.on_other_message))
     application.add_error_handler(common.on_error)

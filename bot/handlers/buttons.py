@@ -9,9 +9,10 @@ from telegram.ext import ContextTypes
 
 from bot import menus, texts
 from bot.actions import (
-    AskTimezone, QuickReminder, ReminderAction, ReminderVerb, SessionAction, ShowRoutines,
-    StartOver, StartRoutine, decode,
+    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction,
+    ShowRoutines, StartOver, StartRoutine, decode,
 )
+from bot.coach import landmark_reach
 from bot.handlers.common import reply, services
 from bot.handlers.reminders import ask_for_timezone
 from bot.schedule import Weekdays
@@ -71,6 +72,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case AskTimezone():
             await query.answer()
             await ask_for_timezone(update)
+            return
+        case ReachAnswer(session_id, step_index, landmark):
+            reach = landmark_reach(landmark) if landmark else None
+            toast = await found.coach.record_reach(user.id, session_id, step_index, reach)
+        case Forget(confirmed):
+            await query.answer()
+            if query.message is not None:
+                await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+            if confirmed:
+                await found.progress.forget(user.id)
+            await reply(update, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)
             return
     await query.answer(toast or None)
     if follow_up is not None:

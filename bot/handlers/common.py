@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import menus, texts
 from bot.coach import Coach
 from bot.logs import redact
+from bot.progress import ProgressReport
 from bot.reminders import Reminders
 from bot.routines import RoutineBook
 from bot.telegram_messenger import markup
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 class Services:
     coach: Coach
     reminders: Reminders
+    progress: ProgressReport
     routines: RoutineBook
     default_timezone: str
 
@@ -58,14 +60,6 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "/").split()[0].split("@")[0]
     await reply(update, texts.unknown_command(command))
-
-
-async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    if user is None:
-        return
-    routine = await services(context).coach.current_routine(user.id)
-    await reply(update, texts.unexpected_message(routine))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,54 @@
+"""Messages that are not commands: the reach answer at an assessment step, or a hint."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import reply, services
+from bot.reach import ReachError, parse_reach
+
+
+async def answer_open_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    """If the user is at an assessment step, take ``text`` as their reach (or re-ask with
+    examples when it is not one). True if the text was taken as an answer."""
+    user = update.effective_user
+    if user is None:
+        return False
+    coach = services(context).coach
+    session = await coach.open_question(user.id)
+    if session is None or session.id is None:
+        return False
+    try:
+        reach = parse_reach(text)
+    except ReachError as problem:
+        await reply(update, texts.reach_problem(str(problem)))
+        return True
+    await coach.record_reach(user.id, session.id, session.step_index, reach, typed=True)
+    return True
+
+
+async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed (or replied) text at an assessment step is the reach answer; a measurement sent
+    outside a routine is pointed to /reach; anything else gets a hint."""
+    user, message = update.effective_user, update.effective_message
+    if user is None:
+        return
+    text = message.text if message is not None else None
+    if text is not None:
+        if await answer_open_question(update, context, text):
+            return
+        if _is_a_reach(text):
+            await reply(update, texts.REACH_OUTSIDE_ROUTINE)
+            return
+    routine = await services(context).coach.current_routine(user.id)
+    await reply(update, texts.unexpected_message(routine))
+
+
+def _is_a_reach(text: str) -> bool:
+    try:
+        parse_reach(text)
+    except ReachError:
+        return False
+    return True

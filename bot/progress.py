@@ -1,0 +1,102 @@
+"""What a user's measurements and sessions add up to: /reach, /progress, /history, /export,
+/forget. Reads and writes through storage; no Telegram here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.chart import reach_chart
+from bot.clock import Clock
+from bot.reach import Reach, progress
+from bot.storage import Storage
+
+HISTORY_LENGTH = 10
+EXPORT_COLUMNS = [
+    "record", "id", "time_utc", "session_id", "value_cm", "landmark", "phase", "convention",
+    "routine", "status", "detail",
+]
+
+
+class ProgressReport:
+    def __init__(self, storage: Storage, clock: Clock, default_zone: str) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._default_zone = default_zone
+
+    async def log(self, user_id: int, chat_id: int, first_name: str, reach: Reach) -> str:
+        """`/reach` outside a routine: a measurement of its own."""
+        now = self._clock.now()
+        await self._storage.upsert_user(user_id, chat_id, first_name, now)
+        await self._storage.add_measurement(user_id, None, now, reach, "single")
+        return texts.reach_logged_outside(reach)
+
+    async def summary(self, user_id: int) -> tuple[str, bytes | None]:
+        """The /progress text, and a chart when there is anything to draw."""
+        zone = await self._zone(user_id)
+        measurements = await self._storage.measurements_of(user_id)
+        finished = await self._storage.finished_session_times(user_id)
+        report = progress(measurements, finished, self._clock.now(), zone)
+        text = texts.progress(report, zone)
+        chart = reach_chart(measurements, zone) if any(m.reach.cm is not None for m in measurements) else None
+        return text, chart
+
+    async def history(self, user_id: int) -> str:
+        zone = await self._zone(user_id)
+        measurements = await self._storage.measurements_of(user_id)
+        return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone)
+
+    async def export_csv(self, user_id: int) -> bytes:
+        """Everything stored about the user as one CSV: profile, schedules, reminders sent,
+        sessions and measurements, one row per stored row."""
+        rows = await self._storage.export_rows(user_id)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for user in rows["users"]:
+            writer.writerow({
+                "record": "profile", "id": user["user_id"], "time_utc": _iso(user["created_at"]),
+                "detail": f"timezone={user['timezone'] or self._default_zone + ' (default)'}",
+            })
+        for schedule in rows["schedules"]:
+            detail = f"kind={schedule['kind']}"
+            if schedule["local_time"]:
+                detail += f"; time={schedule['local_time']}"
+            if schedule["window_start"]:
+                detail += f"; hours={schedule['window_start']}-{schedule['window_end']}; every={schedule['every_minutes']}min"
+            writer.writerow({"record": "schedule", "time_utc": _iso(schedule["next_due_at"]), "detail": detail})
+        for delivery in rows["deliveries"]:
+            writer.writerow({
+                "record": "reminder", "id": delivery["id"], "time_utc": _iso(delivery["due_at"]),
+                "status": delivery["status"], "detail": delivery["kind"],
+            })
+        for session in rows["sessions"]:
+            writer.writerow({
+                "record": "session", "id": session["id"], "time_utc": _iso(session["started_at"]),
+                "routine": session["routine_id"], "status": session["status"],
+                "detail": f"done={session['steps_done']}; skipped={session['steps_skipped']}; "
+                          f"seconds={round(session['active_seconds'])}",
+            })
+        for measurement in rows["measurements"]:
+            writer.writerow({
+                "record": "measurement", "id": measurement["id"], "time_utc": _iso(measurement["taken_at"]),
+                "session_id": measurement["session_id"] if measurement["session_id"] is not None else "",
+                "value_cm": measurement["value_cm"] if measurement["value_cm"] is not None else "",
+                "landmark": measurement["landmark"] or "", "phase": measurement["phase"],
+                "convention": measurement["convention"],
+            })
+        return buffer.getvalue().encode("utf-8")
+
+    async def forget(self, user_id: int) -> None:
+        await self._storage.forget_user(user_id)
+
+    async def _zone(self, user_id: int) -> ZoneInfo:
+        user = await self._storage.get_user(user_id)
+        return ZoneInfo((user.timezone if user else None) or self._default_zone)
+
+
+def _iso(timestamp: float | None) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds") if timestamp else ""

@@ -1,0 +1,242 @@
+"""Reach measurements: reading an answer, and turning a history into honest progress.
+
+The convention (stored with every value as ``CONVENTION``): the standing fingertip-to-floor
+distance in centimetres, knees straight, no bouncing. Positive is a gap above the floor, 0 is
+touching, negative is past the floor (standing on a step, or knuckles or palms down). Smaller is
+further. Inches are converted (1 in = 2.54 cm).
+
+Without a ruler, users can answer with a landmark. Landmarks form an ordinal scale; they are
+compared with each other by level, never mixed into centimetre arithmetic.
+
+Noise: the minimal detectable change of a reach test is about 4 cm (J Sports Sci Med 2009), so a
+smaller difference between two measurements is reported as within noise, not as progress.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+from statistics import fmean
+from zoneinfo import ZoneInfo
+
+CONVENTION = "ftf-cm"  # fingertip-to-floor, cm, + above the floor, 0 touching, - past it
+MIN_CM, MAX_CM = -40.0, 120.0
+MDC_CM = 4.0
+CM_PER_INCH = 2.54
+
+
+class Landmark(Enum):
+    """Where the fingertips reach, from least to most flexible. Values are stable codes."""
+
+    KNEES = "knees"
+    MID_SHIN = "shin"
+    ANKLES = "ankles"
+    FLOOR = "floor"
+    KNUCKLES = "knuckles"
+    PALMS = "palms"
+
+    @property
+    def level(self) -> int:
+        return list(Landmark).index(self)
+
+    @property
+    def label(self) -> str:
+        return _LANDMARK_LABELS[self]
+
+    @property
+    def exact_cm(self) -> float | None:
+        """Only 'fingertips touch the floor' is a known distance (0 cm)."""
+        return 0.0 if self is Landmark.FLOOR else None
+
+
+_LANDMARK_LABELS = {
+    Landmark.KNEES: "knees",
+    Landmark.MID_SHIN: "mid-shin",
+    Landmark.ANKLES: "ankles",
+    Landmark.FLOOR: "fingertips touch the floor",
+    Landmark.KNUCKLES: "knuckles touch the floor",
+    Landmark.PALMS: "palms flat on the floor",
+}
+
+_LANDMARK_WORDS = {
+    "knee": Landmark.KNEES, "knees": Landmark.KNEES,
+    "shin": Landmark.MID_SHIN, "shins": Landmark.MID_SHIN, "mid-shin": Landmark.MID_SHIN,
+    "midshin": Landmark.MID_SHIN, "mid shin": Landmark.MID_SHIN,
+    "ankle": Landmark.ANKLES, "ankles": Landmark.ANKLES,
+    "floor": Landmark.FLOOR, "toes": Landmark.FLOOR, "touch": Landmark.FLOOR,
+    "fingertips": Landmark.FLOOR, "touch the floor": Landmark.FLOOR,
+    "knuckles": Landmark.KNUCKLES, "knuckle": Landmark.KNUCKLES,
+    "palms": Landmark.PALMS, "palm": Landmark.PALMS, "palms flat": Landmark.PALMS, "flat": Landmark.PALMS,
+}
+
+_NUMBER = re.compile(
+    r"(?P<sign>[+\-−–])?\s*(?P<number>\d{1,3}(?:[.,]\d{1,2})?)\s*"
+    r"(?P<unit>cm|centimet(?:er|re)s?|in|inch|inches|\"|”|″)?"
+)
+
+
+class ReachError(ValueError):
+    """An answer that is not a usable reach; the message says why, briefly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """One answer: a distance in cm, or a landmark (fingertips-touch carries both)."""
+
+    cm: float | None = None
+    landmark: Landmark | None = None
+
+    def describe(self) -> str:
+        """"12 cm above the floor", "3 cm past the floor", "touching the floor", "mid-shin"."""
+        if self.cm is None:
+            assert self.landmark is not None
+            return self.landmark.label
+        return describe_cm(self.cm)
+
+
+def describe_cm(cm: float) -> str:
+    shown = _number(abs(cm))
+    if abs(cm) < 0.05:
+        return "touching the floor"
+    return f"{shown} cm above the floor" if cm > 0 else f"{shown} cm past the floor"
+
+
+def parse_reach(text: str) -> Reach:
+    """Read an answer: "12", "12 cm", "12.5cm", "5 in", '4"', "-3", "ankles", "palms flat"."""
+    cleaned = " ".join(text.strip().lower().split())
+    if not cleaned:
+        raise ReachError("that was empty")
+    if len(cleaned) > 40:
+        raise ReachError("that's too long to be a measurement")
+    if cleaned in _LANDMARK_WORDS:
+        landmark = _LANDMARK_WORDS[cleaned]
+        return Reach(cm=landmark.exact_cm, landmark=landmark)
+    match = _NUMBER.fullmatch(cleaned)
+    if match is None:
+        raise ReachError("I couldn't read a distance there")
+    value = float(match["number"].replace(",", "."))
+    if match["sign"] and match["sign"] != "+":
+        value = -value
+    if match["unit"] and match["unit"][0] in {"i", '"', "”", "″"}:
+        value *= CM_PER_INCH
+    value = round(value, 1)
+    if not MIN_CM <= value <= MAX_CM:
+        raise ReachError(f"{_number(value)} cm is outside what a standing reach can be ({MIN_CM:.0f} to +{MAX_CM:.0f} cm)")
+    return Reach(cm=value, landmark=Landmark.FLOOR if value == 0 else None)
+
+
+# -- comparing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Before -> after. ``further`` is positive when the later reach went further."""
+
+    before: Reach
+    after: Reach
+    further_cm: float | None = None
+    further_levels: int | None = None
+
+    @property
+    def comparable(self) -> bool:
+        return self.further_cm is not None or self.further_levels is not None
+
+    @property
+    def within_noise(self) -> bool:
+        if self.further_cm is not None:
+            return abs(self.further_cm) < MDC_CM
+        return self.further_levels == 0
+
+
+def compare(before: Reach, after: Reach) -> Change:
+    if before.cm is not None and after.cm is not None:
+        return Change(before, after, further_cm=round(before.cm - after.cm, 1))
+    if before.landmark is not None and after.landmark is not None:
+        return Change(before, after, further_levels=after.landmark.level - before.landmark.level)
+    return Change(before, after)
+
+
+# -- a history ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    taken_at: datetime
+    reach: Reach
+    phase: str  # "before", "after" or "single"
+    session_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WeekMean:
+    week_start: date
+    mean_cm: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    first: Measurement | None
+    best: Measurement | None
+    latest: Measurement | None
+    weekly_before: list[WeekMean]
+    #: First week's mean minus latest week's mean of "before" values (positive = further).
+    trend_cm: float | None
+    sessions_this_week: int
+    streak_days: int
+    landmark_only: int
+
+    @property
+    def trend_within_noise(self) -> bool:
+        return self.trend_cm is not None and abs(self.trend_cm) < MDC_CM
+
+
+def progress(
+    measurements: list[Measurement], finished_sessions: list[datetime], now: datetime, zone: ZoneInfo
+) -> Progress:
+    """Summarise a user's history. Trends compare like with like: "before" values only (a
+    warmed-up "after" reach is not comparable with a cold one)."""
+    ordered = sorted(measurements, key=lambda m: m.taken_at)
+    numeric = [m for m in ordered if m.reach.cm is not None]
+    best = min(numeric, key=lambda m: (m.reach.cm, m.taken_at)) if numeric else None  # type: ignore[arg-type,return-value]
+    cold = [m for m in numeric if m.phase in {"before", "single"}]
+    weeks: dict[date, list[float]] = {}
+    for m in cold:
+        weeks.setdefault(_week_start(m.taken_at, zone), []).append(m.reach.cm)  # type: ignore[arg-type]
+    weekly = [WeekMean(start, round(fmean(values), 1), len(values)) for start, values in sorted(weeks.items())]
+    trend = round(weekly[0].mean_cm - weekly[-1].mean_cm, 1) if len(weekly) >= 2 else None
+    return Progress(
+        first=ordered[0] if ordered else None,
+        best=best,
+        latest=ordered[-1] if ordered else None,
+        weekly_before=weekly,
+        trend_cm=trend,
+        sessions_this_week=sum(1 for t in finished_sessions if _week_start(t, zone) == _week_start(now, zone)),
+        streak_days=streak(finished_sessions, now, zone),
+        landmark_only=sum(1 for m in ordered if m.reach.cm is None),
+    )
+
+
+def streak(finished_sessions: list[datetime], now: datetime, zone: ZoneInfo) -> int:
+    """Consecutive local days with a finished routine, ending today (or yesterday, if today
+    has none yet: the streak is not lost until the day is over)."""
+    days = {t.astimezone(zone).date() for t in finished_sessions}
+    day = now.astimezone(zone).date()
+    if day not in days:
+        day -= timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def _week_start(moment: datetime, zone: ZoneInfo) -> date:
+    local = moment.astimezone(zone).date()
+    return local - timedelta(days=local.weekday())
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")

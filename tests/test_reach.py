@@ -1,0 +1,147 @@
+"""Reach answers and progress arithmetic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.reach import (
+    MDC_CM, Landmark, Measurement, Reach, ReachError, compare, describe_cm, parse_reach, progress, streak,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    ("text", "cm"),
+    [
+        ("12", 12.0), ("12 cm", 12.0), ("12cm", 12.0), ("12.5cm", 12.5), ("12,5 cm", 12.5),
+        ("5 in", 12.7), ("4\"", 10.2), ("4 inches", 10.2), ("-3", -3.0), ("−3 cm", -3.0),
+        ("+5", 5.0), ("0", 0.0), (" 7  CM ", 7.0), ("120", 120.0), ("-40", -40.0),
+    ],
+)
+def test_numbers_units_and_signs(text: str, cm: float) -> None:
+    assert parse_reach(text).cm == cm
+
+
+@pytest.mark.parametrize(
+    ("text", "landmark"),
+    [
+        ("knees", Landmark.KNEES), ("mid-shin", Landmark.MID_SHIN), ("Shins", Landmark.MID_SHIN),
+        ("ankles", Landmark.ANKLES), ("floor", Landmark.FLOOR), ("toes", Landmark.FLOOR),
+        ("knuckles", Landmark.KNUCKLES), ("palms flat", Landmark.PALMS),
+    ],
+)
+def test_landmarks(text: str, landmark: Landmark) -> None:
+    assert parse_reach(text).landmark is landmark
+
+
+def test_touching_is_zero_either_way() -> None:
+    assert parse_reach("floor") == Reach(cm=0.0, landmark=Landmark.FLOOR)
+    assert parse_reach("0 cm") == Reach(cm=0.0, landmark=Landmark.FLOOR)
+    assert parse_reach("ankles").cm is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("abc", "couldn't read"), ("999", "outside what a standing reach can be"),
+        ("-500", "outside what a standing reach can be"), ("-45", "outside"), ("121 cm", "outside"), ("🙂", "couldn't read"),
+        ("", "empty"), ("   ", "empty"), ("12 km", "couldn't read"), ("twelve", "couldn't read"),
+        ("1" * 200, "too long"), ("50 in", "outside"),
+    ],
+)
+def test_nonsense_is_refused_with_a_reason(text: str, reason: str) -> None:
+    with pytest.raises(ReachError, match=reason):
+        parse_reach(text)
+
+
+def test_descriptions_state_the_convention() -> None:
+    assert describe_cm(12) == "12 cm above the floor"
+    assert describe_cm(12.5) == "12.5 cm above the floor"
+    assert describe_cm(-3) == "3 cm past the floor"
+    assert describe_cm(0) == "touching the floor"
+    assert parse_reach("mid-shin").describe() == "mid-shin"
+
+
+def test_compare_in_cm_and_the_noise_threshold() -> None:
+    change = compare(Reach(cm=14), Reach(cm=9))
+    assert change.further_cm == 5 and not change.within_noise
+    small = compare(Reach(cm=14), Reach(cm=11))
+    assert small.further_cm == 3 and small.within_noise
+    exactly = compare(Reach(cm=14), Reach(cm=14 - MDC_CM))
+    assert not exactly.within_noise
+    worse = compare(Reach(cm=5), Reach(cm=12))
+    assert worse.further_cm == -7 and not worse.within_noise
+
+
+def test_compare_landmarks_by_level_and_never_mixes_scales() -> None:
+    levels = compare(Reach(landmark=Landmark.MID_SHIN), Reach(landmark=Landmark.FLOOR, cm=0))
+    assert levels.further_cm is None and levels.further_levels == 2
+    assert compare(Reach(landmark=Landmark.ANKLES), Reach(landmark=Landmark.ANKLES)).within_noise
+    mixed = compare(Reach(cm=10), Reach(landmark=Landmark.ANKLES))
+    assert not mixed.comparable
+
+
+def at(day: int, hour: int = 8, zone: ZoneInfo = UTC) -> datetime:  # type: ignore[assignment]
+    return datetime(2026, 3, day, hour, tzinfo=zone)
+
+
+def m(day: int, cm: float | None, phase: str = "before", landmark: Landmark | None = None) -> Measurement:
+    return Measurement(at(day), Reach(cm=cm, landmark=landmark), phase)
+
+
+def test_progress_first_best_latest_and_weekly_trend_of_before_values() -> None:
+    history = [
+        m(2, 20), m(2, 14, "after"),  # week of Mon 2 March
+        m(4, 18), m(4, 12, "after"),
+        m(10, 15), m(10, 9, "after"),  # week of Mon 9 March
+        m(16, 13), m(16, None, "after", Landmark.ANKLES),  # week of Mon 16 March
+    ]
+    result = progress(history, [], at(17), UTC)  # type: ignore[arg-type]
+    assert result.first is not None and result.first.reach.cm == 20
+    assert result.best is not None and result.best.reach.cm == 9
+    assert result.latest is not None and result.latest.reach.landmark is Landmark.ANKLES
+    # Only "before" values, averaged per week: 19, 15, 13 -> 6 cm further.
+    assert [w.mean_cm for w in result.weekly_before] == [19, 15, 13]
+    assert result.trend_cm == 6 and not result.trend_within_noise
+    assert result.landmark_only == 1
+
+
+def test_a_small_trend_is_within_noise_and_one_week_has_no_trend() -> None:
+    result = progress([m(2, 20), m(10, 18)], [], at(11), UTC)  # type: ignore[arg-type]
+    assert result.trend_cm == 2 and result.trend_within_noise
+    assert progress([m(2, 20), m(3, 10)], [], at(4), UTC).trend_cm is None  # type: ignore[arg-type]
+    assert progress([], [], at(4), UTC).first is None  # type: ignore[arg-type]
+
+
+def test_streak_counts_consecutive_local_days() -> None:
+    sessions = [at(1, 10), at(2, 10), at(3, 10), at(5, 10)]
+    assert streak(sessions, at(5, 20), UTC) == 1  # type: ignore[arg-type]
+    assert streak(sessions, at(4, 20), UTC) == 3  # today not done yet: yesterday's streak holds
+    assert streak(sessions, at(6, 20), UTC) == 1
+    assert streak(sessions, at(7, 20), UTC) == 0
+    assert streak([], at(7, 20), UTC) == 0  # type: ignore[arg-type]
+
+
+def test_streak_across_time_zones() -> None:
+    # Sessions at 23:30 UTC on the 1st, 2nd and 3rd: three separate days in UTC, but in Tokyo
+    # (UTC+9) they fall on the 2nd, 3rd and 4th in the morning; in Berlin near midnight.
+    sessions = [datetime(2026, 3, day, 23, 30, tzinfo=UTC) for day in (1, 2, 3)]
+    assert streak(sessions, datetime(2026, 3, 4, 1, 0, tzinfo=UTC), TOKYO) == 3
+    assert streak(sessions, datetime(2026, 3, 4, 1, 0, tzinfo=UTC), UTC) == 3
+    # 14:30 and 15:30 UTC on the 1st: one day in UTC, but either side of midnight in Tokyo.
+    straddling = [datetime(2026, 3, 1, 14, 30, tzinfo=UTC), datetime(2026, 3, 1, 15, 30, tzinfo=UTC)]
+    now = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    assert streak(straddling, now, UTC) == 1
+    assert streak(straddling, now, TOKYO) == 2
+
+
+def test_sessions_this_week_use_the_local_week() -> None:
+    sunday_night_utc = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)  # already Monday in Tokyo
+    monday = datetime(2026, 3, 9, 12, tzinfo=UTC)
+    assert progress([], [sunday_night_utc], monday, UTC).sessions_this_week == 0
+    assert progress([], [sunday_night_utc], monday, TOKYO).sessions_this_week == 1
