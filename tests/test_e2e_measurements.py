@@ -1,0 +1,201 @@
+"""End to end: reach measurements in a flagship-shaped routine, progress, export and forget."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.app import running
+from bot.session import ANSWER_WAIT
+from tests.conftest import POLL_TIMEOUT
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+MEASURING_ROUTINES = Path(__file__).parent / "routines_measuring"
+
+
+@pytest.fixture
+async def measuring_bot(make_settings, clock):
+    settings = make_settings(routines_dir=MEASURING_ROUTINES)
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT) as application:
+        yield settings
+
+
+async def walk_lunges(user: FakeUser, clock) -> None:
+    for label in ("2/4 · Lunge - right side", "3/4 · Lunge - left side"):
+        await user.next_message(label)
+        clock.advance(1)
+
+
+async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch")
+    fold = await user.next_message("1/4 · Standing forward fold")
+    assert "Where do your fingertips reach?" in fold.text
+    assert "12 = above it, 0 = touching, -3 = past it" in fold.text  # the convention, stated
+    assert fold.buttons[:7] == ["Knees", "Mid-shin", "Ankles", "Touch floor", "Knuckles", "Palms flat", "Skip measuring"]
+
+    # Answering during the hold moves on at once.
+    assert await user.toast(await user.press(fold, "Mid-shin")) == "Saved"
+    assert (await user.next_message()).text == "✅ Mid-shin - saved."
+    await walk_lunges(user, clock)
+    second = await user.next_message("4/4 · Standing forward fold")
+    await user.send("4 in")
+    assert (await user.next_message()).text == "✅ 10.2 cm above the floor - saved."
+    summary = await user.next_message("done!")
+    assert "Reach: mid-shin → 10.2 cm above the floor (a landmark and a number can't be compared)." in summary.text
+    await telegram.wait_until(lambda: second.buttons == [], what="question buttons removed")
+
+
+async def test_numbers_noise_and_nonsense(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch")
+    await user.next_message("1/4")
+    for nonsense, reason in [("abc", "couldn't read"), ("999", "outside what a standing reach can be"),
+                             ("-500", "outside"), ("🙂", "couldn't read"), ("x" * 300, "too long")]:
+        await user.send(nonsense)
+        reply = await user.next_message()
+        assert reason in reply.text and "like 12, 12.5 cm, 5 in" in reply.text
+    await user.send("14")
+    assert (await user.next_message()).text == "✅ 14 cm above the floor - saved."
+    await walk_lunges(user, clock)
+    await user.next_message("4/4")
+    await user.send("12,5 cm")
+    await user.next_message("saved")
+    summary = await user.next_message("done!")
+    assert "14 cm above the floor → 12.5 cm above the floor. A 1.5 cm difference is within measurement noise" in summary.text
+
+
+async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch")
+    fold = await user.next_message("1/4")
+    clock.advance(2)
+    question = await user.next_message("Time's up: where did your fingertips reach?")
+    assert "I'll move on in 3 min" in question.text
+    assert question.buttons[-1] == "⏹ Stop"  # no Pause while waiting for an answer
+    await telegram.wait_until(lambda: fold.buttons == [], what="the pose hands its buttons to the question")
+    await user.send("-3")  # past the floor
+    assert (await user.next_message()).text == "✅ 3 cm past the floor - saved."
+    await user.next_message("2/4")
+
+
+async def test_no_answer_moves_on_and_skip_measuring_too(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch")
+    await user.next_message("1/4")
+    clock.advance(2)
+    await user.next_message("Time's up")
+    clock.advance(ANSWER_WAIT.total_seconds())
+    assert "moving on without a measurement" in (await user.next_message()).text
+    await walk_lunges(user, clock)
+    last = await user.next_message("4/4")
+    await user.press(last, "Skip measuring")
+    summary = await user.next_message("done!")
+    assert "4 of 4 poses done" in summary.text and "Reach:" not in summary.text
+    await user.send("/history")
+    assert "No measurements yet" in (await user.next_message()).text
+
+
+async def test_reach_command_history_progress_chart(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("12")  # a bare number outside a routine is not silently lost
+    assert "/reach 12" in (await user.next_message()).text
+    await user.send("/reach")
+    assert "Send /reach and where your fingertips reach" in (await user.next_message()).text
+    await user.send("/reach abc")
+    assert "couldn't read" in (await user.next_message()).text
+    await user.send("/progress")
+    assert "No reach measurements yet" in (await user.next_message()).text
+
+    start = clock.now()
+    for value, days in (("20", 0), ("18", 2), ("ankles", 3), ("12", 8)):
+        clock.set(start + timedelta(days=days))
+        await user.send(f"/reach {value}")
+        await user.next_message("saved")
+
+    await user.send("/history")
+    history = (await user.next_message()).text
+    assert "Last 4 of 4 measurements" in history
+    assert history.index("12 cm above the floor") < history.index("ankles") < history.index("20 cm above the floor")
+
+    await user.send("/progress")
+    report = (await user.next_message("Your progress")).text
+    assert "First: 20 cm above the floor" in report and "Best: 12 cm above the floor" in report
+    assert "Latest: 12 cm above the floor" in report
+    assert "cm further" in report  # 19 cm mean in week one, 12 cm later: beyond noise
+    photo = await telegram.wait_until(lambda: next((m for m in user.messages if m.kind == "photo"), None))
+    assert photo.file is not None and photo.file.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(photo.file))
+    image.verify()  # checks every chunk's CRC: a truncated or corrupt PNG fails here
+    assert (image.format, image.size) == ("PNG", (800, 500))
+    assert "noise" in photo.text
+
+
+def stored_rows(database: Path, user_id: int) -> dict[str, list[dict]]:
+    with sqlite3.connect(database) as plain:
+        plain.row_factory = sqlite3.Row
+        tables = [r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        found = {}
+        for table in tables:
+            columns = [c[1] for c in plain.execute(f"PRAGMA table_info({table})")]
+            keys = [c for c in ("user_id", "chat_id") if c in columns]
+            if keys:
+                where = " OR ".join(f"{k} = ?" for k in keys)
+                found[table] = [dict(r) for r in plain.execute(f"SELECT * FROM {table} WHERE {where}", [user_id] * len(keys))]
+        return found
+
+
+async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(measuring_bot, telegram: FakeTelegram, clock) -> None:
+    user, other = telegram.user(1001), telegram.user(2002)
+    await other.send("/reach 30")
+    await other.next_message("saved")
+    await user.send("/export")
+    assert "don't store anything" in (await user.next_message()).text
+
+    await user.send("/remind 12:30")
+    await user.next_message()
+    await user.send("/stretch")
+    fold = await user.next_message("1/4")
+    await user.press(fold, "Ankles")
+    await walk_lunges(user, clock)
+    await user.next_message("4/4")
+    await user.send("-2")
+    await user.next_message("done!")
+    await user.send("/reach 7.5")
+    await user.next_message("saved")
+
+    await user.send("/export")
+    document = await telegram.wait_until(lambda: next((m for m in user.messages if m.kind == "document"), None))
+    assert document.file_name == "limber-data.csv"
+    exported = list(csv.DictReader(io.StringIO(document.file.decode())))
+    stored = stored_rows(measuring_bot.database_path, user.id)
+    measured = [r for r in exported if r["record"] == "measurement"]
+    assert [(int(r["id"]), r["value_cm"], r["landmark"], r["phase"], r["convention"]) for r in measured] == [
+        (row["id"], "" if row["value_cm"] is None else str(row["value_cm"]), row["landmark"] or "", row["phase"], row["convention"])
+        for row in stored["measurements"]
+    ]
+    assert [r["phase"] for r in measured] == ["before", "after", "single"]
+    assert len([r for r in exported if r["record"] == "session"]) == len(stored["sessions"]) == 1
+    assert len([r for r in exported if r["record"] == "schedule"]) == len(stored["schedules"]) == 1
+    assert len([r for r in exported if r["record"] == "profile"]) == 1
+
+    await user.send("/forget")
+    question = await user.next_message("Are you sure?")
+    await user.press(question, "Keep my data")
+    assert "Nothing deleted" in (await user.next_message()).text
+    assert stored_rows(measuring_bot.database_path, user.id)["measurements"]
+
+    await user.send("/forget")
+    question = await user.next_message("Are you sure?")
+    await user.press(question, "Yes, delete everything")
+    assert "deleted everything" in (await user.next_message()).text
+    leftovers = {table: rows for table, rows in stored_rows(measuring_bot.database_path, user.id).items() if rows}
+    assert leftovers == {}
+    # The other user's data is untouched.
+    assert stored_rows(measuring_bot.database_path, other.id)["measurements"]
