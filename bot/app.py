@@ -9,6 +9,7 @@ claimed; only then do the clock sweeps start and updates flow in.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ async def running(
     ``poll_timeout`` is how long one getUpdates long poll may wait; stopping waits for the poll
     in flight, so tests use a short one.
     """
+    # Opt in to python-telegram-bot's coming behaviour (retry_after and other durations as
+    # timedelta) instead of its deprecation warning on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     routines = load_routines(settings.routines_dir)
     storage = await Storage.open(settings.database_path)
@@ -118,6 +122,7 @@ def _assemble(
         coach=coach,
         reminders=reminders,
         progress=ProgressReport(storage, clock, settings.default_timezone),
+        messenger=messenger,
         routines=routines,
         default_timezone=settings.default_timezone,
     )

@@ -38,6 +38,8 @@ IN_FLIGHT = 32
 
 @dataclass
 class CourierStats:
+    """Running totals since start-up, logged after every batch."""
+
     sent: int = 0
     blocked: int = 0
     failed: int = 0
@@ -91,11 +93,6 @@ class Courier:
     def wake(self) -> None:
         self._wake.set()
 
-    async def drain(self) -> None:
-        """Send everything queued now, in the caller's task (benchmarks and tests)."""
-        while await self._send_batch():
-            pass
-
     # -- sending -------------------------------------------------------------------------------
 
     async def _run(self) -> None:
@@ -127,6 +124,11 @@ class Courier:
             await self._pace(delivery.chat_id)
             tasks.append(asyncio.create_task(self._send_one(delivery, in_flight)))
         await asyncio.gather(*tasks)
+        stats = self.stats
+        log.info(
+            "Reminders so far: %d sent, %d to blocked chats, %d failed, %d waits after 429",
+            stats.sent, stats.blocked, stats.failed, stats.retries_after_429,
+        )
         return len(tasks)
 
     async def _pace(self, chat_id: int) -> None:

@@ -345,9 +345,6 @@ class Storage:
             (user_id, chat_id, first_name[:64], _ts(now), _ts(now)),
         )
 
-    async def user_exists(self, user_id: int) -> bool:
-        return await self._fetch_one("SELECT 1 FROM users WHERE user_id = ?", (user_id,)) is not None
-
     async def get_user(self, user_id: int) -> User | None:
         row = await self._fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         if row is None:

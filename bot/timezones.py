@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 # Large cities that are not the name of their zone.
 _CITIES = {
@@ -83,7 +83,3 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     if zone is None or zone.startswith("Etc/"):
         return None
     return zone
-
-
-def zone_info(name: str) -> ZoneInfo:
-    return ZoneInfo(name)

@@ -327,7 +327,8 @@ class FakeUser:
         """The bot's messages in this chat, oldest first, as they look now."""
         return [m for m in self.api.chats[self.id] if m.from_bot]
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, reply_to: Message | None = None) -> None:
+        """Type a message; ``reply_to`` makes it a Telegram reply to one of the bot's messages."""
         message: dict[str, Any] = {
             "message_id": self.api.new_message_id(self.id),
             "from": self.json,
@@ -335,6 +336,8 @@ class FakeUser:
             "date": int(time.time()),
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to.to_json()
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]

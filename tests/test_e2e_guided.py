@@ -261,3 +261,27 @@ async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, sh
         assert "Reach: 14 cm above the floor → 9 cm above the floor: 5 cm further today." in summary.text
         assert cues == 10
         await telegram.wait_until(lambda: all(p.buttons == [] for p in poses), what="no pose keeps buttons")
+
+
+async def test_a_crash_in_a_handler_gets_a_friendly_answer_and_no_secrets(bot, telegram, clock, monkeypatch) -> None:
+    from bot.coach import Coach
+    from tests.fake_telegram import TOKEN
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError(f"database exploded while calling /bot{TOKEN}/sendMessage")
+
+    monkeypatch.setattr(Coach, "start", broken)
+    user = telegram.user()
+    await user.send("/stretch quick")
+    reply = await user.next_message()
+    assert reply.text == "Sorry, something went wrong on my side. Please try again in a moment."
+    await user.send("/routines")
+    listing = await user.next_message()
+    await user.toast(await user.press(listing, "Quick test"))  # the spinner stops
+    assert (await user.next_message()).text == reply.text
+    everything_sent = " ".join(str(call.params) for call in telegram.calls)
+    assert TOKEN.split(":")[1] not in everything_sent
+    monkeypatch.undo()
+    # The bot is still alive and well.
+    await user.send("/stretch quick")
+    assert "1/3 · Reach up" in (await user.next_message()).text

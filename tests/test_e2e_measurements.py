@@ -80,7 +80,7 @@ async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, tele
     assert "I'll move on in 3 min" in question.text
     assert question.buttons[-1] == "⏹ Stop"  # no Pause while waiting for an answer
     await telegram.wait_until(lambda: fold.buttons == [], what="the pose hands its buttons to the question")
-    await user.send("-3")  # past the floor
+    await user.send("-3", reply_to=question)  # a Telegram reply to the question; past the floor
     assert (await user.next_message()).text == "✅ 3 cm past the floor - saved."
     await user.next_message("2/4")
 
@@ -193,8 +193,12 @@ async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(mea
 
     await user.send("/forget")
     question = await user.next_message("Are you sure?")
+    yes = question.callback_data("Yes, delete everything")
     await user.press(question, "Yes, delete everything")
     assert "deleted everything" in (await user.next_message()).text
+    await user.press_data(question, yes)  # a double tap is harmless
+    assert "deleted everything" in (await user.next_message()).text
+    assert not [m for m in user.messages if "went wrong" in m.text]
     leftovers = {table: rows for table, rows in stored_rows(measuring_bot.database_path, user.id).items() if rows}
     assert leftovers == {}
     # The other user's data is untouched.

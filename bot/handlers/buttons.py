@@ -79,7 +79,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case Forget(confirmed):
             await query.answer()
             if query.message is not None:
-                await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+                await found.messenger.clear_buttons(chat.id, query.message.message_id)
             if confirmed:
                 await found.progress.forget(user.id)
             await reply(update, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import menus, texts
 from bot.coach import Coach
 from bot.logs import redact
+from bot.messenger import Messenger
 from bot.progress import ProgressReport
 from bot.reminders import Reminders
 from bot.routines import RoutineBook
@@ -24,6 +25,7 @@ class Services:
     coach: Coach
     reminders: Reminders
     progress: ProgressReport
+    messenger: Messenger
     routines: RoutineBook
     default_timezone: str
 
@@ -66,10 +68,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Handling an update failed: %s", redact(repr(context.error)), exc_info=context.error)
     if not isinstance(update, Update):
         return
+    # A button press may already have been answered before the failure, so the chat always
+    # hears about it too; the exception itself is never shown.
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except Exception:  # noqa: BLE001 - already answered, or too old: fine
+            pass
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(texts.something_went_wrong()[:190])
-        elif update.effective_chat is not None:
+        if update.effective_chat is not None:
             await update.effective_chat.send_message(texts.something_went_wrong())
     except Exception:  # noqa: BLE001 - the error handler must never raise itself
         log.warning("Could not tell the user about the error either")
