@@ -155,28 +155,26 @@ class Reminders:
         found = await self._fresh_reminder(user_id, delivery_id)
         if isinstance(found, str):
             return found
-        user = await self._storage.get_user(user_id)
-        assert user is not None
+        delivery, user = found
         now = self._clock.now()
         until = now + timedelta(minutes=minutes)
         await self._storage.save_schedule(
             ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until)
         )
-        await self._clear_buttons(found)
+        await self._clear_buttons(delivery)
         return texts.snoozed(self._when(until, now, self._zone(user)))
 
     async def skip_today(self, user_id: int, delivery_id: int) -> str:
         found = await self._fresh_reminder(user_id, delivery_id)
         if isinstance(found, str):
             return found
-        user = await self._storage.get_user(user_id)
-        assert user is not None
+        delivery, user = found
         now = self._clock.now()
         until = end_of_local_day(now, self._zone(user))
         if user.paused_until is None or user.paused_until < until:
             await self._storage.set_paused_until(user_id, until)
         await self._storage.delete_schedule(user_id, Kind.SNOOZE.value)
-        await self._clear_buttons(found)
+        await self._clear_buttons(delivery)
         return texts.TOAST_SKIPPED_TODAY
 
     async def moved(self, user_id: int, delivery_id: int) -> str:
@@ -311,13 +309,17 @@ class Reminders:
                             row.window_end, row.every_minutes, next_due)
             )
 
-    async def _fresh_reminder(self, user_id: int, delivery_id: int) -> Delivery | str:
+    async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | str:
+        """The reminder behind a snooze or skip button and its user, unless the button is
+        someone else's or too old to act on (then the toast saying so)."""
         found = await self.reminder_for(user_id, delivery_id)
         if isinstance(found, str):
             return found
         if self._clock.now() - found.due_at > BUTTON_LIFETIME:
             return texts.TOAST_EXPIRED
-        return found
+        user = await self._storage.get_user(user_id)
+        assert user is not None  # a delivery's user exists (deliveries cascade with users)
+        return found, user
 
     async def _clear_buttons(self, delivery: Delivery) -> None:
         message_id = await self._storage.delivery_message(delivery.id)

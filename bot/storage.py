@@ -596,64 +596,23 @@ class Storage:
 
     async def insert_session(self, session: Session, next_event_at: datetime | None) -> Session:
         """Store a new active session; raises ``sqlite3.IntegrityError`` if one is active."""
+        columns = ", ".join(_SESSION_COLUMNS)
+        marks = ", ".join("?" for _ in _SESSION_COLUMNS)
         session_id = await self._insert(
-            """
-            INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index,
-                clock_started_at, remaining, halfway_sent, active_seconds, steps_done,
-                steps_skipped, pose_message_id, next_event_at, started_at, updated_at,
-                ended_at, awaiting_answer_until, version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-            """,
-            (
-                session.user_id,
-                session.chat_id,
-                session.routine_id,
-                session.status.value,
-                session.step_index,
-                _ts(session.clock_started_at),
-                session.remaining,
-                int(session.halfway_sent),
-                session.active_seconds,
-                session.steps_done,
-                session.steps_skipped,
-                session.pose_message_id,
-                _ts(next_event_at),
-                _ts(session.started_at),
-                _ts(session.updated_at),
-                _ts(session.ended_at),
-                _ts(session.awaiting_answer_until),
-            ),
+            f"INSERT INTO sessions (user_id, chat_id, routine_id, started_at, {columns}, version) "
+            f"VALUES (?, ?, ?, ?, {marks}, 0)",
+            (session.user_id, session.chat_id, session.routine_id, _ts(session.started_at),
+             *_session_values(session, next_event_at)),
         )
         return _replace_ids(session, session_id, 0)
 
     async def save_session(self, session: Session, next_event_at: datetime | None) -> Session:
         """Write a changed session back; raises :class:`StaleWrite` if it changed meanwhile."""
         assert session.id is not None
+        assignments = ", ".join(f"{column} = ?" for column in _SESSION_COLUMNS)
         changed = await self._execute(
-            """
-            UPDATE sessions SET status = ?, step_index = ?, clock_started_at = ?, remaining = ?,
-                halfway_sent = ?, active_seconds = ?, steps_done = ?, steps_skipped = ?,
-                pose_message_id = ?, next_event_at = ?, updated_at = ?, ended_at = ?,
-                awaiting_answer_until = ?, version = version + 1
-            WHERE id = ? AND version = ?
-            """,
-            (
-                session.status.value,
-                session.step_index,
-                _ts(session.clock_started_at),
-                session.remaining,
-                int(session.halfway_sent),
-                session.active_seconds,
-                session.steps_done,
-                session.steps_skipped,
-                session.pose_message_id,
-                _ts(next_event_at),
-                _ts(session.updated_at),
-                _ts(session.ended_at),
-                _ts(session.awaiting_answer_until),
-                session.id,
-                session.version,
-            ),
+            f"UPDATE sessions SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
+            (*_session_values(session, next_event_at), session.id, session.version),
         )
         if changed != 1:
             raise StaleWrite(f"session {session.id} changed since version {session.version}")
@@ -714,6 +673,32 @@ def _ts(moment: datetime | None) -> float | None:
 
 def _dt(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+#: The session columns that change over its life, in the order _session_values gives them.
+_SESSION_COLUMNS = (
+    "status", "step_index", "clock_started_at", "remaining", "halfway_sent", "active_seconds",
+    "steps_done", "steps_skipped", "pose_message_id", "next_event_at", "updated_at", "ended_at",
+    "awaiting_answer_until",
+)
+
+
+def _session_values(session: Session, next_event_at: datetime | None) -> tuple[Any, ...]:
+    return (
+        session.status.value,
+        session.step_index,
+        _ts(session.clock_started_at),
+        session.remaining,
+        int(session.halfway_sent),
+        session.active_seconds,
+        session.steps_done,
+        session.steps_skipped,
+        session.pose_message_id,
+        _ts(next_event_at),
+        _ts(session.updated_at),
+        _ts(session.ended_at),
+        _ts(session.awaiting_answer_until),
+    )
 
 
 def _session(row: aiosqlite.Row) -> Session:

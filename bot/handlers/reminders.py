@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
@@ -12,21 +15,38 @@ from bot.schedule import Kind
 from bot.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
 from bot.timezones import find_zone, suggest_zones, zone_at
 
+T = TypeVar("T")
+
+
+async def _configure(
+    update: Update,
+    parse: Callable[[], T | TurnOff],
+    examples: str,
+    turn_off: Callable[[], Awaitable[str]],
+    apply: Callable[[T], Awaitable[str]],
+) -> None:
+    """The shape of every setting command: read the arguments, explain a problem with
+    examples (changing nothing), or turn the setting off, or apply it."""
+    try:
+        wish = parse()
+    except InputError as problem:
+        await reply(update, texts.input_problem(str(problem), examples))
+        return
+    await reply(update, await (turn_off() if isinstance(wish, TurnOff) else apply(wish)))
+
 
 async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
     reminders = services(context).reminders
-    try:
-        wish = parse_remind(context.args or [])
-    except InputError as problem:
-        await reply(update, texts.input_problem(str(problem), texts.REMIND_EXAMPLES))
-        return
-    if isinstance(wish, TurnOff):
-        await reply(update, await reminders.turn_off(user.id, Kind.DAILY))
-    else:
-        await reply(update, await reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days))
+    await _configure(
+        update,
+        lambda: parse_remind(context.args or []),
+        texts.REMIND_EXAMPLES,
+        lambda: reminders.turn_off(user.id, Kind.DAILY),
+        lambda wish: reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days),
+    )
 
 
 async def on_nudges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,15 +54,13 @@ async def on_nudges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     reminders = services(context).reminders
-    try:
-        wish = parse_nudges(context.args or [])
-    except InputError as problem:
-        await reply(update, texts.input_problem(str(problem), texts.NUDGE_EXAMPLES))
-        return
-    if isinstance(wish, TurnOff):
-        await reply(update, await reminders.turn_off(user.id, Kind.NUDGE))
-    else:
-        await reply(update, await reminders.set_nudges(user.id, chat.id, user.first_name, wish.window, wish.days))
+    await _configure(
+        update,
+        lambda: parse_nudges(context.args or []),
+        texts.NUDGE_EXAMPLES,
+        lambda: reminders.turn_off(user.id, Kind.NUDGE),
+        lambda wish: reminders.set_nudges(user.id, chat.id, user.first_name, wish.window, wish.days),
+    )
 
 
 async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,15 +74,14 @@ async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     reminders = services(context).reminders
-    try:
-        wish = parse_pause(context.args or [], reminders.now(), await reminders.zone_of(user.id))
-    except InputError as problem:
-        await reply(update, texts.input_problem(str(problem), texts.PAUSE_EXAMPLES))
-        return
-    if isinstance(wish, TurnOff):
-        await reply(update, await reminders.resume(user.id))
-    else:
-        await reply(update, await reminders.pause(user.id, chat.id, user.first_name, wish.until))
+    zone = await reminders.zone_of(user.id)
+    await _configure(
+        update,
+        lambda: parse_pause(context.args or [], reminders.now(), zone),
+        texts.PAUSE_EXAMPLES,
+        lambda: reminders.resume(user.id),
+        lambda wish: reminders.pause(user.id, chat.id, user.first_name, wish.until),
+    )
 
 
 async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
