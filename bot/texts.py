@@ -103,6 +103,12 @@ def pose(
     """The message for the session's current pose."""
     index = session.step_index
     step = routine.step(index)
+    upcoming = routine.next_step(index)
+    next_line = f"Next: {escape(upcoming.label)}" if upcoming else "Next: you're done"
+    if session.awaiting_answer:  # the hold is over: just the question, short
+        question = f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>\n{REACH_QUESTION_WAITING}"
+        head = f"<i>{escape(note)}</i>\n" if note else ""
+        return f"{head}{question}\n\n{next_line}"
     parts: list[str] = []
     if note:
         parts.append(f"<i>{escape(note)}</i>")
@@ -111,16 +117,14 @@ def pose(
         parts.append(f"<i>{escape(routine.safety or SAFETY)}</i>")
         parts.append("")
     parts.append(f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>")
-    if not session.awaiting_answer:
-        parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")
+    parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")
     parts.append("")
     parts += [f"• {escape(cue)}" for cue in step.cues]
     if step.kind is StepKind.ASSESS:
         parts.append("")
-        parts.append(REACH_QUESTION_WAITING if session.awaiting_answer else REACH_QUESTION)
-    upcoming = routine.next_step(index)
+        parts.append(REACH_QUESTION)
     parts.append("")
-    parts.append(f"Next: {escape(upcoming.label)}" if upcoming else "Next: you're done")
+    parts.append(next_line)
     if paused:
         parts.append("")
         parts.append(f"⏸ <b>Paused</b> - {duration(seconds_left)} left")
