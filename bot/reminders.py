@@ -193,6 +193,13 @@ class Reminders:
     async def chat_blocked(self, chat_id: int) -> None:
         await self._storage.set_blocked(chat_id, self._clock.now())
 
+    async def heard_from(self, user_id: int, chat_id: int) -> None:
+        """A user we marked blocked is writing to us, so they are not blocking any more (even
+        if Telegram's unblock notice never reached us): restore their schedule."""
+        user = await self._storage.get_user(user_id)
+        if user is not None and user.blocked_at is not None:
+            await self.chat_unblocked(chat_id)
+
     async def chat_unblocked(self, chat_id: int) -> None:
         """The user let the bot back in: their schedules resume from now, nothing is replayed."""
         for user_id in await self._storage.set_blocked(chat_id, None):

@@ -198,6 +198,13 @@ async def test_a_403_on_send_stops_further_reminders(bot, telegram: FakeTelegram
     await telegram.wait_until(lambda: len(telegram.calls_to("getUpdates")) > 5)
     assert len([c for c in telegram.calls if c.status == 403]) == 1
 
+    # The user writes again (Telegram's unblock notice never came): their nudges resume.
+    telegram.blocked.discard(user.id)
+    await user.send("/help")
+    await user.next_message("What I can do")
+    at(clock, 6, 10, 0)
+    await user.next_message("sitting a while")
+
 
 async def test_a_429_is_honoured_and_the_reminder_still_goes_out(bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()

@@ -13,8 +13,11 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
+
+from telegram import Update
 
 from bot.handlers import buttons, common, free_text, measurements, reminders, stretching
 from bot.handlers.common import Services, bot_commands
@@ -40,6 +43,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "export": measurements.on_export,
         "forget": measurements.on_forget,
     }
+    # Group -1 runs first and does not stop the update from reaching the handlers below.
+    application.add_handler(TypeHandler(Update, reminders.on_any_update), group=-1)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(buttons.on_button))

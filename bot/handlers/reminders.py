@@ -124,6 +124,14 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await chat.send_message(answer, reply_markup=ReplyKeyboardRemove())
 
 
+async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every other handler: a message or tap from a user means they can be reached."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or update.my_chat_member is not None:
+        return
+    await services(context).reminders.heard_from(user.id, chat.id)
+
+
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A private chat's user blocked (kicked) or unblocked (member) the bot."""
     change = update.my_chat_member
