@@ -77,6 +77,7 @@ def nudge_buttons(delivery_id: int, routine: Routine) -> Keyboard:
         [(f"▶️ {routine.title}", encode(ReminderAction(delivery_id, ReminderVerb.START)))],
         [
             (texts.BUTTON_MOVED, encode(ReminderAction(delivery_id, ReminderVerb.MOVED))),
+            (texts.button_snooze(15), encode(ReminderAction(delivery_id, ReminderVerb.SNOOZE_15))),
             (texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
         ],
     ]

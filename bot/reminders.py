@@ -34,6 +34,8 @@ SNOOZE_CHOICES = (15, 60)
 #: Reminder buttons older than this only get a toast (snoozing yesterday's reminder is odd).
 BUTTON_LIFETIME = timedelta(hours=12)
 DESK_BREAK = "desk-break"
+#: Delivery kinds that are stand-up nudges (offering the desk break) rather than the daily one.
+NUDGE_DELIVERIES = frozenset({"nudge", "snooze-nudge"})
 DELIVERY_RECORDS_KEPT = timedelta(days=14)
 
 
@@ -158,8 +160,9 @@ class Reminders:
         delivery, user = found
         now = self._clock.now()
         until = now + timedelta(minutes=minutes)
+        postponed = Kind.NUDGE.value if delivery.kind in NUDGE_DELIVERIES else Kind.DAILY.value
         await self._storage.save_schedule(
-            ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until)
+            ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until, snoozed_kind=postponed)
         )
         await self._clear_buttons(delivery)
         return texts.snoozed(self._when(until, now, self._zone(user)))
@@ -263,7 +266,11 @@ class Reminders:
             kind=schedule.kind,
             was_due_at=schedule.next_due_at,
             next_due_at=decision.next_due_at,
-            delivery=(row.chat_id, decision.key, decision.late_by.total_seconds()) if decision.send else None,
+            delivery=(
+                (row.chat_id, decision.key, decision.late_by.total_seconds(), _delivery_kind(schedule))
+                if decision.send
+                else None
+            ),
         )
 
     # -- what a reminder says --------------------------------------------------------------------
@@ -271,15 +278,14 @@ class Reminders:
     def render(self, delivery: Delivery) -> tuple[str, menus.Keyboard]:
         """The text and buttons of a queued delivery, as the courier sends it."""
         late = timedelta(seconds=delivery.late_seconds)
-        if delivery.kind == Kind.NUDGE:
-            routine = self._desk_break()
-            return texts.nudge(routine, late), menus.nudge_buttons(delivery.id, routine)
-        routine = self._routines.default
-        snoozed = delivery.kind == Kind.SNOOZE
+        snoozed = delivery.kind.startswith(Kind.SNOOZE.value)
+        routine = self.routine_for(delivery)
+        if delivery.kind in NUDGE_DELIVERIES:
+            return texts.nudge(routine, late, snoozed), menus.nudge_buttons(delivery.id, routine)
         return texts.daily_reminder(routine, late, snoozed), menus.reminder_buttons(delivery.id, SNOOZE_CHOICES)
 
     def routine_for(self, delivery: Delivery) -> Routine:
-        return self._desk_break() if delivery.kind == Kind.NUDGE else self._routines.default
+        return self._desk_break() if delivery.kind in NUDGE_DELIVERIES else self._routines.default
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -335,6 +341,13 @@ class Reminders:
 
     def _when(self, moment: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
         return describe_when(moment, now, zone) if moment else None
+
+
+def _delivery_kind(schedule: ScheduleRow) -> str:
+    """What the message will be: a snoozed nudge comes back as a nudge."""
+    if schedule.kind == Kind.SNOOZE and schedule.snoozed_kind == Kind.NUDGE:
+        return "snooze-nudge"
+    return schedule.kind
 
 
 def _clock(value: str | None) -> time | None:

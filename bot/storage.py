@@ -130,6 +130,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX measurements_by_user ON measurements(user_id, taken_at);
         """,
     ),
+    (
+        "0004_snoozed_kind",
+        """
+        -- A snooze remembers what it postpones ('daily' or 'nudge'), so it comes back as that.
+        ALTER TABLE schedules ADD COLUMN snoozed_kind TEXT;
+        """,
+    ),
 ]
 
 
@@ -179,6 +186,8 @@ class ScheduleRow:
     every_minutes: int | None
     next_due_at: datetime | None
     last_key: str | None = None
+    #: For a snooze: the kind of reminder it postpones.
+    snoozed_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +210,9 @@ class Claim:
     kind: str
     was_due_at: datetime
     next_due_at: datetime | None
-    #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds).
-    delivery: tuple[int, str, float] | None
+    #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds, what kind
+    #: of message it is: 'daily', 'nudge', 'snooze' or 'snooze-nudge').
+    delivery: tuple[int, str, float, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,16 +457,17 @@ class Storage:
         await self._execute(
             """
             INSERT INTO schedules (user_id, kind, local_time, days, window_start, window_end,
-                                   every_minutes, next_due_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                   every_minutes, next_due_at, snoozed_kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, kind) DO UPDATE SET
                 local_time = excluded.local_time, days = excluded.days,
                 window_start = excluded.window_start, window_end = excluded.window_end,
-                every_minutes = excluded.every_minutes, next_due_at = excluded.next_due_at
+                every_minutes = excluded.every_minutes, next_due_at = excluded.next_due_at,
+                snoozed_kind = excluded.snoozed_kind
             """,
             (
                 row.user_id, row.kind, row.local_time, row.days, row.window_start,
-                row.window_end, row.every_minutes, _ts(row.next_due_at),
+                row.window_end, row.every_minutes, _ts(row.next_due_at), row.snoozed_kind,
             ),
         )
 
@@ -506,7 +517,7 @@ class Storage:
         for the whole list). Returns how many deliveries were queued.
         """
         deliveries = [
-            (c.user_id, c.delivery[0], c.kind, c.delivery[1], _ts(c.was_due_at), c.delivery[2],
+            (c.user_id, c.delivery[0], c.delivery[3], c.delivery[1], _ts(c.was_due_at), c.delivery[2],
              c.user_id, c.kind, _ts(c.was_due_at))
             for c in claims
             if c.delivery is not None
@@ -738,6 +749,7 @@ def _schedule(row: aiosqlite.Row) -> ScheduleRow:
         every_minutes=row["every_minutes"],
         next_due_at=_dt(row["next_due_at"]),
         last_key=row["last_key"],
+        snoozed_kind=row["snoozed_kind"],
     )
 
 

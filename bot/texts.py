@@ -408,9 +408,10 @@ def daily_reminder(routine: Routine, late: timedelta, snoozed: bool) -> str:
     return f"{head} <b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
 
 
-def nudge(routine: Routine, late: timedelta) -> str:
+def nudge(routine: Routine, late: timedelta, snoozed: bool = False) -> str:
+    head = "🚶 Snoozed nudge: time to stand up!" if snoozed else "🚶 You've been sitting a while."
     return (
-        f"🚶 You've been sitting a while. Stand up and move for a minute? "
+        f"{head} Stand up and move for a minute? "
         f"<b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
     )
 

@@ -68,7 +68,7 @@ async def test_skip_today_silences_the_rest_of_the_day_only(bot, telegram: FakeT
     assert "Next: today 10:00" in (await user.next_message()).text
     at(clock, 5, 10, 0)
     nudge = await user.next_message("You've been sitting a while")
-    assert nudge.buttons == ["▶️ Quick test", "✅ I already moved", "Skip today"]
+    assert nudge.buttons == ["▶️ Quick test", "✅ I already moved", "💤 15 min", "Skip today"]
     assert await user.toast(await user.press(nudge, "Skip today")) == "OK, no more reminders today."
     for hour in range(11, 17):
         at(clock, 5, hour, 0)
@@ -77,6 +77,20 @@ async def test_skip_today_silences_the_rest_of_the_day_only(bot, telegram: FakeT
     assert [m for m in user.messages if "sitting a while" in m.text] == [nudge]
     at(clock, 6, 10, 0)
     await user.next_message("You've been sitting a while")
+
+
+async def test_a_snoozed_nudge_comes_back_as_a_nudge(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/nudges 9-17 every 60")
+    await user.next_message()
+    at(clock, 5, 10, 0)
+    nudge = await user.next_message("sitting a while")
+    assert await user.toast(await user.press(nudge, "15 min")) == "Snoozed until today 10:15"
+    at(clock, 5, 10, 15)
+    again = await user.next_message("Snoozed nudge: time to stand up!")
+    assert again.buttons[0] == "▶️ Quick test"
+    await user.press(again, "Quick test")
+    assert "1/3 · Reach up" in (await user.next_message()).text
 
 
 async def test_i_already_moved_skips_the_next_nudge(bot, telegram: FakeTelegram, clock) -> None:

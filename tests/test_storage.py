@@ -68,3 +68,31 @@ async def test_a_failed_transaction_leaves_nothing_behind(storage: Storage) -> N
             await storage.insert_session(session, None)
             raise RuntimeError("crash mid-way")
     assert await storage.active_session(7) is None
+
+
+async def test_a_database_from_an_older_version_is_migrated_in_place(tmp_path: Path, monkeypatch) -> None:
+    import bot.storage as storage_module
+
+    path = tmp_path / "old.sqlite3"
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:1])  # the first release's schema
+    old = await Storage.open(path)
+    await old.upsert_user(7, 7, "Alex", T0)
+    session, _ = machine.start(ROUTINE, 7, 7, T0)
+    await old._execute(  # a session row as the first release wrote it (no later columns)
+        "INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index, remaining, "
+        "started_at, updated_at) VALUES (7, 7, 'three', 'active', 1, 5.0, ?, ?)",
+        (T0.timestamp(), T0.timestamp()),
+    )
+    await old.close()
+
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS)
+    upgraded = await Storage.open(path)
+    try:
+        kept = await upgraded.active_session(7)
+        assert kept is not None and kept.step_index == 1 and kept.awaiting_answer_until is None
+        user = await upgraded.get_user(7)
+        assert user is not None and user.first_name == "Alex" and user.timezone is None
+        applied = await upgraded._fetch_all("SELECT name FROM schema_migrations ORDER BY name")
+        assert [row["name"] for row in applied] == [name for name, _ in MIGRATIONS]
+    finally:
+        await upgraded.close()
