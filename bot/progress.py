@@ -49,10 +49,12 @@ class ProgressReport:
         measurements = await self._storage.measurements_of(user_id)
         return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone)
 
-    async def export_csv(self, user_id: int) -> bytes:
+    async def export_csv(self, user_id: int) -> bytes | None:
         """Everything stored about the user as one CSV: profile, schedules, reminders sent,
-        sessions and measurements, one row per stored row."""
+        sessions and measurements, one row per stored row. None if nothing is stored."""
         rows = await self._storage.export_rows(user_id)
+        if not any(rows.values()):
+            return None
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()

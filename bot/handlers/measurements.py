@@ -50,7 +50,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     data = await services(context).progress.export_csv(user.id)
-    if data.count(b"\n") <= 1:
+    if data is None:
         await reply(update, texts.NOTHING_TO_EXPORT)
         return
     await chat.send_document(InputFile(data, filename="limber-data.csv"), caption=texts.EXPORT_CAPTION)
