@@ -20,8 +20,8 @@ from bot.clock import Clock
 from bot.messenger import Messenger
 from bot.routines import Routine, RoutineBook
 from bot.schedule import (
-    DueSchedule, Kind, NudgeWindow, Weekdays, decide, describe_when, end_of_local_day, next_daily,
-    next_nudge,
+    DueSchedule, Kind, NudgeWindow, Weekdays, decide, describe_when, end_of_local_day, next_nudge,
+    next_unsent_daily,
 )
 from bot.schedule_input import format_clock
 from bot.storage import Claim, Delivery, DueRow, ScheduleRow, Storage, User
@@ -73,7 +73,8 @@ class Reminders:
         user = await self._user(user_id, chat_id, first_name)
         zone = self._zone(user)
         now = self._clock.now()
-        next_due = next_daily(now, at, days, zone)
+        sent_before = await self._last_key(user_id, Kind.DAILY)
+        next_due = next_unsent_daily(now, at, days, zone, sent_before)
         await self._storage.save_schedule(
             ScheduleRow(user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due)
         )
@@ -312,7 +313,8 @@ class Reminders:
         now = self._clock.now()
         for row in await self._storage.schedules_of(user_id):
             if row.kind == Kind.DAILY:
-                next_due = next_daily(now, _clock(row.local_time) or time(0), Weekdays(row.days), zone)
+                at = _clock(row.local_time) or time(0)
+                next_due = next_unsent_daily(now, at, Weekdays(row.days), zone, row.last_key)
             elif row.kind == Kind.NUDGE:
                 next_due = next_nudge(now, _window(row), Weekdays(row.days), zone)
             else:
@@ -321,6 +323,10 @@ class Reminders:
                 ScheduleRow(row.user_id, row.kind, row.local_time, row.days, row.window_start,
                             row.window_end, row.every_minutes, next_due)
             )
+
+    async def _last_key(self, user_id: int, kind: Kind) -> str | None:
+        rows = await self._storage.schedules_of(user_id)
+        return next((row.last_key for row in rows if row.kind == kind), None)
 
     async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | str:
         """The reminder behind a snooze or skip button and its user, unless the button is

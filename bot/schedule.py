@@ -111,6 +111,17 @@ def next_daily(after: datetime, at: time, days: Weekdays, zone: ZoneInfo) -> dat
     return _next_matching(after, days, zone, [at])
 
 
+def next_unsent_daily(
+    after: datetime, at: time, days: Weekdays, zone: ZoneInfo, last_key: str | None
+) -> datetime | None:
+    """Like :func:`next_daily`, but never a day whose reminder already went out (one daily
+    reminder per local day: moving today's time after it came means tomorrow)."""
+    upcoming = next_daily(after, at, days, zone)
+    if upcoming is not None and occurrence_key(Kind.DAILY, upcoming, zone) == last_key:
+        upcoming = next_daily(upcoming, at, days, zone)
+    return upcoming
+
+
 def next_nudge(after: datetime, window: NudgeWindow, days: Weekdays, zone: ZoneInfo) -> datetime | None:
     return _next_matching(after, days, zone, window.times())
 

@@ -42,6 +42,10 @@ async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: Fa
     assert pose.buttons == ["⏸ Pause", "⏭ Skip", "⏹ Stop"]
     await telegram.wait_until(lambda: reminder.buttons == [], what="reminder buttons removed after Start")
 
+    # Moving the time after today's reminder came means tomorrow, and the reply says so.
+    await user.send("/remind 15:00")
+    assert "Next: tomorrow 15:00" in (await user.next_message("Daily reminder set")).text
+
 
 async def test_snooze_brings_the_reminder_back_later(bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()

@@ -49,6 +49,15 @@ def test_the_same_instant_is_a_different_day_in_another_zone() -> None:
     assert next_daily(now, time(12, 0), EVERY_DAY, KOLKATA) == local(KOLKATA, 2026, 3, 7, 12, 0)
 
 
+def test_a_day_already_reminded_is_not_offered_again() -> None:
+    from bot.schedule import next_unsent_daily
+
+    after_lunch = local(BERLIN, 2026, 3, 2, 13, 0)  # Monday; 12:30 reminder already sent
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02") == local(BERLIN, 2026, 3, 3, 15, 0)
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-02-27") == local(BERLIN, 2026, 3, 2, 15, 0)
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, None) == local(BERLIN, 2026, 3, 2, 15, 0)
+
+
 def test_no_days_means_no_occurrence() -> None:
     assert next_daily(utc(2026, 3, 2), time(9, 0), Weekdays(0), BERLIN) is None
 
