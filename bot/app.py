@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
@@ -80,7 +81,7 @@ async def running(
             await services.reminders.sweep()
             _schedule_clock(application, services, settings)
             await application.updater.start_polling(  # type: ignore[union-attr]
-                allowed_updates=Update.ALL_TYPES, timeout=poll_timeout
+                allowed_updates=Update.ALL_TYPES, timeout=timedelta(seconds=poll_timeout)
             )
             log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
             try:

@@ -18,14 +18,14 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 
     numeric = sorted((m for m in measurements if m.reach.cm is not None), key=lambda m: m.taken_at)
     figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
     try:
         first_cold = next((m for m in numeric if m.phase in {"before", "single"}), None)
         if first_cold is not None:
-            base = first_cold.reach.cm or 0.0
+            base = _cm(first_cold)
             axes.axhspan(base - MDC_CM, base + MDC_CM, color="#9e9e9e", alpha=0.2,
                          label=f"within noise of your first check (±{MDC_CM:.0f} cm)")
         axes.axhline(0, color="#5d4037", linewidth=1)
@@ -37,7 +37,7 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
                 by_session.setdefault(m.session_id, []).append(m)
         for pair in by_session.values():
             if len(pair) >= 2:
-                axes.plot([_local(p.taken_at, zone) for p in pair], [p.reach.cm for p in pair],
+                axes.plot(date2num([_local(p.taken_at, zone) for p in pair]), [_cm(p) for p in pair],
                           color="#bdbdbd", linewidth=1, zorder=1)
         for phase, marker, colour, label in (
             ("before", "o", "#1565c0", "before stretching"),
@@ -46,7 +46,7 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
         ):
             points = [m for m in numeric if m.phase == phase]
             if points:
-                axes.scatter([_local(p.taken_at, zone) for p in points], [p.reach.cm for p in points],
+                axes.scatter(date2num([_local(p.taken_at, zone) for p in points]), [_cm(p) for p in points],
                              marker=marker, color=colour, label=label, zorder=2)
         axes.invert_yaxis()
         axes.set_ylabel("Fingertips above the floor (cm) - up is further")
@@ -63,6 +63,11 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
         return buffer.getvalue()
     finally:
         plt.close(figure)
+
+
+def _cm(measurement: Measurement) -> float:
+    assert measurement.reach.cm is not None  # only numeric measurements are drawn
+    return measurement.reach.cm
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> datetime:
