@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,8 +64,7 @@ class Reminders:
         return self._clock.now()
 
     async def zone_name(self, user_id: int) -> str:
-        user = await self._storage.get_user(user_id)
-        return (user.timezone if user else None) or self._default_zone
+        return self._zone_name(await self._storage.get_user(user_id))
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         return ZoneInfo(await self.zone_name(user_id))
@@ -106,7 +106,7 @@ class Reminders:
     async def overview(self, user_id: int) -> str:
         user = await self._storage.get_user(user_id)
         rows = await self._storage.schedules_of(user_id) if user else []
-        zone_name = await self.zone_name(user_id)
+        zone_name = self._zone_name(user)
         zone = ZoneInfo(zone_name)
         now = self._clock.now()
         lines = []
@@ -123,13 +123,12 @@ class Reminders:
                               self._when(paused, now, zone) if paused else None)
 
     async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> str:
-        user = await self._user(user_id, chat_id, first_name)
+        await self._user(user_id, chat_id, first_name)
         await self._storage.set_timezone(user_id, zone_name)
         await self._storage.mark_timezone_hint_sent(user_id)
-        await self._reschedule(user_id, ZoneInfo(zone_name))
-        now = self._clock.now()
-        local_now = now.astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
-        return texts.timezone_set(zone_name, local_now, has_reminders=bool(await self._storage.schedules_of(user.user_id)))
+        rescheduled = await self._reschedule(user_id, ZoneInfo(zone_name))
+        local_now = self._clock.now().astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
+        return texts.timezone_set(zone_name, local_now, has_reminders=rescheduled > 0)
 
     async def pause(self, user_id: int, chat_id: int, first_name: str, until: datetime) -> str:
         user = await self._user(user_id, chat_id, first_name)
@@ -299,8 +298,12 @@ class Reminders:
         assert user is not None
         return user
 
+    def _zone_name(self, user: User | None) -> str:
+        """The user's own zone, or the operator's default until they set one."""
+        return (user.timezone if user else None) or self._default_zone
+
     def _zone(self, user: User) -> ZoneInfo:
-        return ZoneInfo(user.timezone or self._default_zone)
+        return ZoneInfo(self._zone_name(user))
 
     async def _zone_hint(self, user: User) -> str:
         """Once, tell a user without a zone of their own which one we are using."""
@@ -309,9 +312,11 @@ class Reminders:
         await self._storage.mark_timezone_hint_sent(user.user_id)
         return "\n\n" + texts.timezone_hint(self._default_zone)
 
-    async def _reschedule(self, user_id: int, zone: ZoneInfo) -> None:
+    async def _reschedule(self, user_id: int, zone: ZoneInfo) -> int:
+        """Recompute every schedule of the user from now; returns how many there are."""
         now = self._clock.now()
-        for row in await self._storage.schedules_of(user_id):
+        rows = await self._storage.schedules_of(user_id)
+        for row in rows:
             if row.kind == Kind.DAILY:
                 at = _clock(row.local_time) or time(0)
                 next_due = next_unsent_daily(now, at, Weekdays(row.days), zone, row.last_key)
@@ -319,10 +324,8 @@ class Reminders:
                 next_due = next_nudge(now, _window(row), Weekdays(row.days), zone)
             else:
                 next_due = row.next_due_at if row.next_due_at and row.next_due_at > now else None
-            await self._storage.save_schedule(
-                ScheduleRow(row.user_id, row.kind, row.local_time, row.days, row.window_start,
-                            row.window_end, row.every_minutes, next_due)
-            )
+            await self._storage.save_schedule(replace(row, next_due_at=next_due))
+        return len(rows)
 
     async def _last_key(self, user_id: int, kind: Kind) -> str | None:
         rows = await self._storage.schedules_of(user_id)

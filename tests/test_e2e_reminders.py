@@ -90,6 +90,9 @@ async def test_a_snoozed_nudge_comes_back_as_a_nudge(bot, telegram: FakeTelegram
     at(clock, 5, 10, 0)
     nudge = await user.next_message("sitting a while")
     assert await user.toast(await user.press(nudge, "15 min")) == "Snoozed until today 10:15"
+    # A time zone change recomputes every schedule; the snooze must stay a snoozed nudge.
+    await user.send("/timezone London")
+    assert "Time zone set to Europe/London" in (await user.next_message()).text
     at(clock, 5, 10, 15)
     again = await user.next_message("Snoozed nudge: time to stand up!")
     assert again.buttons[0] == "▶️ Quick test"
