@@ -39,7 +39,7 @@ async def seed(path: Path, users: int, clock: ManualClock) -> None:
         async with storage.transaction():
             for user_id in range(1, users + 1):
                 chat_id = 10_000_000 + user_id
-                await storage.upsert_user(chat_id, chat_id, f"user{user_id}", clock.now())
+                await storage.upsert_user(chat_id, f"user{user_id}", clock.now())
                 await storage.save_schedule(
                     ScheduleRow(chat_id, Kind.DAILY.value, "12:30", Weekdays.workdays().mask, None, None, None, due)
                 )
@@ -60,7 +60,7 @@ async def run(users: int, rate: float) -> None:
         seeded = time.perf_counter() - started
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None, telegram_bot_token=TOKEN, database_path=database, routines_dir=TEST_ROUTINES,
-            telegram_base_url=api.base_url, reminder_sweep_seconds=1, reminder_rate_per_second=rate,
+            telegram_base_url=api.base_url, reminder_sweep_seconds=1, send_rate_per_second=rate,
         )
         async with running(settings, clock, poll_timeout=1):
             clock.set(DUE)

@@ -55,7 +55,7 @@ async def run(size: int) -> dict[str, float]:
             started = time.perf_counter()
             async with storage.transaction():
                 for user_id in range(1, size + 1):
-                    await storage.upsert_user(user_id, user_id, "u", clock.now())
+                    await storage.upsert_user(user_id, "u", clock.now())
                     session, _ = machine.start(routine, user_id, user_id, clock.now())
                     await storage.insert_session(session, session.next_event_at(routine))
             setup = time.perf_counter() - started

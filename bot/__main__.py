@@ -9,7 +9,7 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import running
+from bot.app import TelegramUnreachable, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging, redact
 from bot.routines import RoutineError
@@ -24,26 +24,33 @@ def main() -> int:
         return _fail(f"configuration error: {problem}. See .env.example.")
     configure_logging(settings.log_level, secrets=(settings.token,))
     try:
-        asyncio.run(_serve(settings))
+        reason = asyncio.run(_serve(settings))
     except RoutineError as problem:
         return _fail(f"routine error: {problem}")
     except InvalidToken:
         return _fail("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (from @BotFather).")
-    except NetworkError as problem:
+    except (NetworkError, TelegramUnreachable) as problem:
         return _fail(f"cannot reach the Telegram Bot API: {redact(str(problem), (settings.token,))}")
     except KeyboardInterrupt:
         pass
+    else:
+        if reason is not None:
+            return _fail(reason)
     return 0
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings) -> str | None:
+    """Run until SIGINT/SIGTERM (returns None) or until the bot cannot go on (returns why)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running(settings):
-        await stop.wait()
+    async with running(settings) as bot:
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({stopping, bot.fatal}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
         log.info("Stopping")
+        return bot.fatal.result() if bot.fatal.done() else None
 
 
 def _fail(message: str) -> int:

@@ -1,24 +1,32 @@
 """Assembling and running the bot: one lifecycle shared by `python -m bot` and the tests.
 
 Start-up order matters: routines are validated before anything touches the network; the
-database is opened and migrated; the Telegram connection is checked (getMe); sessions that were
-running when the process stopped are picked up again and reminders that fell due meanwhile are
-claimed; only then do the clock sweeps start and updates flow in.
+database is opened and migrated; the Telegram connection is checked (getMe, retried while the
+network or Telegram hiccups); sessions that were running when the process stopped are picked up
+again and reminders that fell due meanwhile are claimed; updates recorded but not handled before
+a crash are handled; only then does polling start.
+
+Something that cannot be fixed by waiting (Telegram rejecting the token, at start-up or later)
+resolves :attr:`Running.fatal`, and ``python -m bot`` ends with that one line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.error import InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import handlers
+from bot import handlers, texts
 from bot.clock import Clock, SystemClock
 from bot.coach import Coach
 from bot.config import Settings
@@ -27,23 +35,60 @@ from bot.progress import ProgressReport
 from bot.reminders import Reminders
 from bot.routines import RoutineBook, load_routines
 from bot.storage import Storage
-from bot.telegram_messenger import TelegramMessenger
+from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
-#: How often sessions left paused for hours are closed and old delivery records pruned.
+#: How often sessions left paused for hours are closed and old records pruned.
 CLEANUP_INTERVAL_SECONDS = 600
+#: Handled updates are kept this long (a redelivered one is recognised), then pruned.
+INBOX_KEPT = timedelta(days=2)
+#: At shutdown, how long updates being handled get to finish.
+WIND_DOWN_SECONDS = 5.0
+#: How long start-up keeps retrying Telegram before giving up with one line.
+STARTUP_PATIENCE_SECONDS = 120.0
 
 # Sweeps must run however late they are (APScheduler's default grace of 1 s silently drops
-# late runs; PLATFORM.md) and never pile up.
+# late runs) and never pile up.
 _SWEEP_JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
+T = TypeVar("T")
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+
+class TelegramUnreachable(Exception):
+    """Start-up could not reach the Bot API within its patience; ``str()`` says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    application: Application  # type: ignore[type-arg]
+    dispatcher: Dispatcher
+    courier: Courier
+    coach: Coach
+    reminders: Reminders
+    #: Resolves with a one-line reason when the bot must stop (e.g. its token was revoked).
+    fatal: asyncio.Future[str]
+
+    async def quiet(self) -> None:
+        """Wait until no reminder is waiting to be sent and no message is in flight (tests)."""
+        await self.courier.idle()
+        await self.dispatcher.idle()
+
+
+def build_application(
+    settings: Settings, processor: ChatOrderedProcessor, updates_request: AiohttpRequest
+) -> Application:  # type: ignore[type-arg]
+    timeout = settings.request_timeout_seconds
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(AiohttpRequest(connection_pool_size=256, read_timeout=timeout, pool_timeout=timeout))
+        .get_updates_request(updates_request)
+        .updater(None)  # our Poller fetches updates: it records them before confirming them
+        .concurrent_updates(processor)
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url).base_file_url(settings.base_file_url or "")
@@ -55,11 +100,11 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
 @asynccontextmanager
 async def running(
     settings: Settings, clock: Clock | None = None, *, poll_timeout: float = 10.0
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[Running]:
     """Run the bot until the block exits, then shut it down cleanly.
 
-    ``poll_timeout`` is how long one getUpdates long poll may wait; stopping waits for the poll
-    in flight, so tests use a short one.
+    ``poll_timeout`` is how long one getUpdates long poll may wait; stopping cancels the poll in
+    flight (its updates are not confirmed, so Telegram sends them again).
     """
     # Opt in to python-telegram-bot's coming behaviour (retry_after and other durations as
     # timedelta) instead of its deprecation warning on every 429.
@@ -67,74 +112,134 @@ async def running(
     clock = clock or SystemClock()
     routines = load_routines(settings.routines_dir)
     storage = await Storage.open(settings.database_path)
+    loop = asyncio.get_running_loop()
+    fatal: asyncio.Future[str] = loop.create_future()
+
+    def stop_with(reason: str) -> None:
+        if not fatal.done():
+            log.error("%s", reason)
+            fatal.set_result(reason)
+
     try:
-        application = build_application(settings)
-        services = _assemble(application, storage, routines, clock, settings)
-        async with application:
-            await application.bot.set_my_commands(handlers.bot_commands())
-            await application.start()
-            resumed = await services.coach.recover()
-            if resumed:
-                log.info("Picked up %d session(s) that were running before the restart", resumed)
-            await services.courier.start()
-            # Claim what fell due while we were down before the first update is handled.
-            await services.reminders.sweep()
-            _schedule_clock(application, services, settings)
-            await application.updater.start_polling(  # type: ignore[union-attr]
-                allowed_updates=Update.ALL_TYPES, timeout=timedelta(seconds=poll_timeout)
-            )
-            log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
+        poller_ref: list[Poller] = []
+        processor = ChatOrderedProcessor(
+            concurrency=settings.update_concurrency,
+            flood=FloodGuard(settings.flood_limit, settings.flood_period_seconds),
+            on_flood=lambda update: _slow_down(update, messenger),
+            on_done=lambda update: poller_ref[0].handled(update) if poller_ref else None,
+        )
+        updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=settings.request_timeout_seconds)
+        application = build_application(settings, processor, updates_request)
+        dispatcher = Dispatcher(
+            settings.send_rate_per_second,
+            on_blocked=lambda chat_id: reminders.chat_blocked(chat_id),
+            on_fatal=stop_with,
+        )
+        messenger = TelegramMessenger(application.bot, dispatcher)
+        coach = Coach(storage, routines, messenger, clock)
+        reminders = Reminders(
+            storage, routines, messenger, clock, settings.default_timezone, wake_courier=lambda: courier.wake()
+        )
+        courier = Courier(storage, messenger, reminders.render, clock)
+        application.bot_data["services"] = handlers.Services(
+            coach=coach,
+            reminders=reminders,
+            progress=ProgressReport(storage, clock, settings.default_timezone),
+            messenger=messenger,
+            routines=routines,
+            default_timezone=settings.default_timezone,
+        )
+        poller = Poller(application, storage, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with)
+        poller_ref.append(poller)
+        dispatcher.start()
+        try:
+            await _patiently("connect to Telegram (getMe)", application.initialize)
             try:
-                yield application
+                await _patiently("clear the webhook", lambda: application.bot.delete_webhook())
+                await _patiently(
+                    "register the command menu", lambda: application.bot.set_my_commands(handlers.bot_commands())
+                )
+                await application.start()
+                resumed = await coach.recover()
+                if resumed:
+                    log.info("Picked up %d session(s) that were running before the restart", resumed)
+                await courier.start()
+                # Claim what fell due while we were down before the first update is handled.
+                await reminders.sweep()
+                _schedule_clock(application, coach, reminders, storage, settings)
+                await poller.start()
+                log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
+                try:
+                    yield Running(application, dispatcher, courier, coach, reminders, fatal)
+                finally:
+                    await poller.stop()
+                    await _wind_down(application)
+                    await courier.stop()
+                    await poller.close()
             finally:
-                await application.updater.stop()  # type: ignore[union-attr]
-                await services.courier.stop()
-                await application.stop()
+                await application.shutdown()
+        finally:
+            await dispatcher.stop()
     finally:
         await storage.close()
 
 
-@dataclass(frozen=True, slots=True)
-class _Running:
-    coach: Coach
-    reminders: Reminders
-    courier: Courier
+async def _wind_down(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop the clock, give updates already fetched a moment to finish (any that do not stay
+    recorded and are handled after the restart), then stop the application."""
+    if application.job_queue is not None:
+        await application.job_queue.stop(wait=True)
+    try:
+        await asyncio.wait_for(application.update_queue.join(), WIND_DOWN_SECONDS)
+    except TimeoutError:
+        log.warning("Stopping with updates still being handled; they are handled after the restart")
+    if application.running:
+        await application.stop()
 
 
-def _assemble(
+async def _slow_down(update: Update, messenger: TelegramMessenger) -> None:
+    chat = update.effective_chat
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.SLOW_DOWN_TOAST)
+    elif chat is not None:
+        await messenger.post(chat.id, texts.SLOW_DOWN)
+
+
+async def _patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Start-up requests: retry network trouble, 5xx and 429 with backoff; a rejected token
+    is raised at once (it will not fix itself)."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + STARTUP_PATIENCE_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except InvalidToken:
+            raise
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            delay = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            problem = f"Telegram asked to wait {delay:.0f} s"
+        except NetworkError as exc:
+            delay = min(30.0, 2.0 ** attempt) * random.uniform(0.5, 1.0)
+            problem = str(exc)
+        if loop.time() + delay > give_up_at:
+            raise TelegramUnreachable(f"could not {what}: {problem}")
+        log.warning("Could not %s (%s); trying again in %.0f s", what, problem, delay)
+        await asyncio.sleep(delay)
+
+
+def _schedule_clock(
     application: Application,  # type: ignore[type-arg]
+    coach: Coach,
+    reminders: Reminders,
     storage: Storage,
-    routines: RoutineBook,
-    clock: Clock,
     settings: Settings,
-) -> _Running:
-    """Build the services and hand them to the handlers."""
-
-    async def chat_blocked(chat_id: int) -> None:
-        await reminders.chat_blocked(chat_id)
-
-    messenger = TelegramMessenger(application.bot, on_blocked=chat_blocked)
-    coach = Coach(storage, routines, messenger, clock)
-    reminders = Reminders(
-        storage, routines, messenger, clock, settings.default_timezone, wake_courier=lambda: courier.wake()
-    )
-    courier = Courier(storage, messenger, reminders.render, clock, settings.reminder_rate_per_second)
-    application.bot_data["services"] = handlers.Services(
-        coach=coach,
-        reminders=reminders,
-        progress=ProgressReport(storage, clock, settings.default_timezone),
-        messenger=messenger,
-        routines=routines,
-        default_timezone=settings.default_timezone,
-    )
-    return _Running(coach, reminders, courier)
-
-
-def _schedule_clock(application: Application, services: _Running, settings: Settings) -> None:  # type: ignore[type-arg]
+) -> None:
     """The only jobs: sweeps over indexed "next due" columns, never one job per user."""
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
-    coach, reminders = services.coach, services.reminders
 
     async def sweep_sessions(context: ContextTypes.DEFAULT_TYPE) -> None:
         # The sweeps run as their own tasks so a long batch never delays the scheduler.
@@ -146,6 +251,8 @@ def _schedule_clock(application: Application, services: _Running, settings: Sett
     async def tidy_up(context: ContextTypes.DEFAULT_TYPE) -> None:
         await coach.close_abandoned()
         await reminders.prune()
+        # Operational records: kept by real time, whatever clock the services run on.
+        await storage.prune_inbox(datetime.now(UTC) - INBOX_KEPT)
 
     job_queue.run_repeating(
         sweep_sessions, interval=settings.session_tick_seconds, first=0, name="session-sweep",

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot import menus, session as machine, texts
 from bot.actions import SessionAction, StartOver, Verb
 from bot.clock import Clock
-from bot.messenger import Messenger
+from bot.messenger import Messenger, Outcome, Status as Delivery, Ticket, Traffic
 from bot.routines import Routine, RoutineBook
 from bot.reach import Change, Landmark, Reach, compare
 from bot.session import (
@@ -33,6 +33,10 @@ SWEEP_BATCH = 2000
 SWEEP_CONCURRENCY = 32
 #: A session whose advance failed is looked at again after this long, not every second.
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
+#: A pose card is worth sending while its hold lasts, and at least this long (seconds).
+MIN_CARD_TTL = 10.0
+#: At the end of a routine, how long the summary waits to learn whether the last card arrived.
+LAST_CARD_WAIT = 2.0
 
 _REFUSALS = {
     machine.NOT_ACTIVE: texts.TOAST_EXPIRED,
@@ -54,6 +58,9 @@ class Coach:
         self._clock = clock
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sweeping = False
+        #: The pose card each session is waiting to hear about, and the task that will record
+        #: what became of it, by session id.
+        self._cards: dict[int, tuple[Ticket, asyncio.Task[None]]] = {}
 
     @property
     def routines(self) -> RoutineBook:
@@ -64,12 +71,12 @@ class Coach:
     async def start(self, user_id: int, chat_id: int, first_name: str, routine: Routine) -> None:
         """Start ``routine``, or ask first if the user is already in a session."""
         async with self._lock(user_id):
-            await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+            await self._storage.upsert_user(user_id, first_name, self._clock.now())
             active = await self._storage.active_session(user_id)
             if active is not None:
                 current = self._routine_of(active)
                 if current is not None:
-                    await self._messenger.send(
+                    self._messenger.post(
                         chat_id,
                         texts.in_progress(current, active),
                         menus.continue_or_start_over(active, routine),
@@ -127,9 +134,10 @@ class Coach:
             if active is not None:
                 stopped, _ = machine.stop(active, self._clock.now())
                 await self._save(stopped, None)
+                self._withdraw_card(active)
                 if active.pose_message_id:
-                    await self._messenger.clear_buttons(active.chat_id, active.pose_message_id)
-            await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+                    self._messenger.clear_buttons(active.chat_id, active.pose_message_id)
+            await self._storage.upsert_user(user_id, first_name, self._clock.now())
             await self._begin(routine, user_id, chat_id)
         return ""
 
@@ -161,7 +169,7 @@ class Coach:
             if isinstance(found, str) or found[0].step_index != step_index:
                 if typed and reach is not None:
                     await self._storage.add_measurement(user_id, None, now, reach, "single")
-                    await self._messenger.send(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
+                    self._messenger.post(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
                     return texts.TOAST_SAVED
                 return found if isinstance(found, str) else texts.TOAST_STALE_STEP
             session, routine = found
@@ -175,7 +183,7 @@ class Coach:
                     await self._storage.add_measurement(user_id, session.id, now, reach, phase)
                 moved_on = await self._save(moved_on, routine)
             if reach is not None:
-                await self._messenger.send(session.chat_id, texts.reach_saved(reach))
+                self._messenger.post(session.chat_id, texts.reach_saved(reach), traffic=Traffic.CARD)
             await self._announce(moved_on, routine, events)
             return texts.TOAST_SAVED if reach is not None else ""
 
@@ -196,6 +204,7 @@ class Coach:
             if session is not None:
                 stopped, _ = machine.stop(session, self._clock.now())
                 await self._save(stopped, None)
+                self._withdraw_card(session)
 
     async def current_routine(self, user_id: int) -> Routine | None:
         session = await self._storage.active_session(user_id)
@@ -236,8 +245,9 @@ class Coach:
                 if current is None or not machine.is_abandoned(current, now):
                     continue
                 await self._save(machine.abandon(current, now), None)
+                self._withdraw_card(current)
                 if current.pose_message_id:
-                    await self._messenger.clear_buttons(current.chat_id, current.pose_message_id)
+                    self._messenger.clear_buttons(current.chat_id, current.pose_message_id)
         return len(stale)
 
     # -- internals -----------------------------------------------------------------------------
@@ -317,32 +327,84 @@ class Coach:
                 case PoseStarted():
                     await self._send_pose(session, routine, note)
                 case HalfwayCue(step_index):
-                    await self._messenger.send(session.chat_id, texts.halfway(routine.step(step_index)))
+                    self._messenger.post(session.chat_id, texts.halfway(routine.step(step_index)), traffic=Traffic.CARD)
                 case ReachAsked():
                     await self._send_pose(session, routine, note=None)
                 case ReachNotAnswered():
-                    await self._messenger.send(session.chat_id, texts.REACH_NOT_ANSWERED)
+                    self._messenger.post(session.chat_id, texts.REACH_NOT_ANSWERED, traffic=Traffic.CARD)
                 case Ended(status):
+                    session = await self._settle_last_card(session, status)
                     if session.pose_message_id:
-                        await self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
+                        self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
                     change = await self._session_change(session) if status is Status.FINISHED else None
-                    await self._messenger.send(
-                        session.chat_id, texts.summary(routine, session, change), menus.after_session(routine)
+                    self._messenger.post(
+                        session.chat_id,
+                        texts.summary(routine, session, change),
+                        menus.after_session(routine),
+                        traffic=Traffic.CARD,
                     )
 
     async def _send_pose(self, session: Session, routine: Routine, note: str | None) -> None:
-        """Send the current pose as a new message and take the buttons off the last one."""
+        """Send the current pose as a new message and take the buttons off the last one.
+
+        The card is queued, not awaited: the session clock never waits for Telegram. When it
+        arrives, its message id is stored (if the session is still at that step); if it could
+        not be delivered before its hold ended, the session counts it as missed, and the summary
+        says so instead of counting a pose the user never saw.
+        """
+        assert session.id is not None
         now = self._clock.now()
         text = texts.pose(
             routine, session, seconds_left=session.remaining_at(now), note=note, paused=session.paused
         )
-        message_id = await self._messenger.send(session.chat_id, text, _controls(session, routine))
-        previous = session.pose_message_id
-        if previous and previous != message_id:
-            await self._messenger.clear_buttons(session.chat_id, previous)
-        if message_id is not None:
-            assert session.id is not None
-            await self._storage.set_pose_message(session.id, message_id)
+        ttl = max(MIN_CARD_TTL, session.remaining_at(now))
+        ticket = self._messenger.post(session.chat_id, text, _controls(session, routine), traffic=Traffic.CARD, ttl=ttl)
+        self._withdraw_card(session)
+        if session.pose_message_id:
+            self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
+            await self._storage.set_pose_message(session.id, None)
+        task = asyncio.create_task(
+            self._card_arrived(session.id, session.step_index, session.chat_id, ticket), name="pose-card"
+        )
+        self._cards[session.id] = (ticket, task)
+
+    async def _card_arrived(self, session_id: int, step_index: int, chat_id: int, ticket: Ticket) -> None:
+        outcome = await ticket
+        try:
+            if outcome.delivered and outcome.message_id is not None:
+                if not await self._storage.set_pose_message(session_id, outcome.message_id, step_index):
+                    # The session moved on while the card was on its way: its buttons are stale.
+                    self._messenger.clear_buttons(chat_id, outcome.message_id)
+            elif _missed(outcome):
+                log.warning("Pose card for session %s step %d was not delivered: %s", session_id, step_index, outcome.status)
+                await self._storage.count_missed_card(session_id)
+        except Exception:
+            log.exception("Recording the pose card of session %s failed", session_id)
+        finally:
+            if self._cards.get(session_id, (None,))[0] is ticket:
+                del self._cards[session_id]
+
+    def _withdraw_card(self, session: Session) -> None:
+        """The session left its step early (skip, stop): a card still queued is moot."""
+        found = self._cards.get(session.id or 0)
+        if found is not None:
+            found[0].cancel()
+
+    async def _settle_last_card(self, session: Session, status: Status) -> Session:
+        """Before the summary: learn whether the last pose card arrived, so the summary counts
+        only poses the user saw."""
+        assert session.id is not None
+        found = self._cards.get(session.id)
+        if found is None:
+            return session
+        ticket, bookkeeping = found
+        if status is not Status.FINISHED:
+            self._withdraw_card(session)
+        try:
+            await asyncio.wait_for(asyncio.shield(bookkeeping), LAST_CARD_WAIT)
+        except TimeoutError:
+            return session
+        return await self._storage.get_session(session.id) or session
 
     async def _show_pose_in_place(self, session: Session, routine: Routine) -> None:
         """Redraw the pose message after pause/resume (paused marker, swapped first button)."""
@@ -354,7 +416,7 @@ class Coach:
             seconds_left=session.remaining_at(self._clock.now()),
             paused=session.paused,
         )
-        await self._messenger.edit(session.chat_id, session.pose_message_id, text, _controls(session, routine))
+        self._messenger.edit(session.chat_id, session.pose_message_id, text, _controls(session, routine))
 
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""
@@ -375,6 +437,11 @@ def _controls(session: Session, routine: Routine) -> menus.Keyboard:
     if machine.asks_for_reach(routine.step(session.step_index)):
         return menus.reach_controls(session)
     return menus.pose_controls(session)
+
+
+def _missed(outcome: Outcome) -> bool:
+    """A card that never reached the user (a withdrawn card is not missed: the user moved on)."""
+    return outcome.status in (Delivery.GAVE_UP, Delivery.REJECTED, Delivery.DROPPED)
 
 
 def landmark_reach(code: str) -> Reach:

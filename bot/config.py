@@ -40,8 +40,16 @@ class Settings(BaseSettings):
     session_tick_seconds: float = Field(default=1.0, gt=0, le=10)
     #: Seconds between two sweeps for due reminders (how late a reminder may start at most).
     reminder_sweep_seconds: float = Field(default=15.0, gt=0, le=60)
-    #: Reminders sent per second at most; Telegram allows about 30 for a whole bot.
-    reminder_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    #: Messages per second the bot sends at most, all chats together (Telegram allows about 30;
+    #: up to 1,000 with paid broadcasts). 0 switches every sending limit of ours off.
+    send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)
+    #: Seconds to wait for Telegram's answer to one request before counting it as unanswered.
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: Updates handled at once, across different chats (one chat's are always in order).
+    update_concurrency: int = Field(default=64, ge=1, le=1024)
+    #: Per user: more than FLOOD_LIMIT updates within FLOOD_PERIOD_SECONDS are dropped.
+    flood_limit: int = Field(default=20, ge=1, le=1000)
+    flood_period_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     @field_validator("telegram_bot_token")
     @classmethod

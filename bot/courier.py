@@ -1,39 +1,44 @@
-"""The courier: sends queued reminder deliveries within Telegram's limits.
+"""The courier: hands queued reminder deliveries to the messenger and records what became of them.
 
-Telegram allows a bot about 30 messages a second overall and one a second per chat, and answers
-429 "retry after N" beyond that. The courier spaces sends evenly below the overall rate (no
-burst), keeps at least a second between two sends to one chat, and when told to wait it waits
-and sends the same message again, so a burst of thousands of reminders is delivered in full.
+Pacing, priorities and retries are the outbound dispatcher's job (reminders go at reminder
+priority, behind answers and pose cards). The courier keeps a bounded number of reminders in the
+dispatcher's queue at a time, so a burst of thousands never crowds out interactive traffic.
 
-Each delivery is marked 'sending' right before its request and 'sent' right after. A delivery
-found 'sending' at start-up may or may not have reached the user; it is not sent again
-(duplicates are the worse failure for a reminder), and counted as 'unknown'.
+Delivery semantics, at most once per occurrence:
+
+* a delivery is marked 'sending' right before each attempt and 'sent' when Telegram confirms it;
+* a transient fault (5xx, a dropped connection, 429) is retried until the reminder is 30 minutes
+  late, then marked 'failed';
+* a request that timed out after it was sent may have arrived: it is marked 'unknown' and never
+  sent again (a reminder arriving twice is the worse failure);
+* a delivery found 'sending' at start-up (the process died mid-request) is likewise 'unknown';
+  one still 'pending' was never attempted and goes out, unless it is now too late.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiolimiter import AsyncLimiter
-
 from bot.clock import Clock
 from bot.menus import Keyboard
-from bot.messenger import Messenger
+from bot.messenger import Messenger, Outcome, Status, Traffic
 from bot.schedule import LATE_LIMIT
 from bot.storage import Delivery, Storage
 
 log = logging.getLogger(__name__)
 
-#: Below Telegram's ~30/s so that interactive replies still fit beside a reminder burst.
-DEFAULT_RATE = 25.0
-PER_CHAT_INTERVAL = 1.0
-MAX_ATTEMPTS = 5
 BATCH = 500
-IN_FLIGHT = 32
+#: Reminders handed to the dispatcher and not yet settled, at most.
+OUTSTANDING = 64
+#: Where each outcome leaves the delivery record.
+_RECORDED_AS = {
+    Status.DELIVERED: "sent",
+    Status.UNSURE: "unknown",
+    Status.BLOCKED: "blocked",
+}
 
 
 @dataclass
@@ -43,7 +48,7 @@ class CourierStats:
     sent: int = 0
     blocked: int = 0
     failed: int = 0
-    retries_after_429: int = 0
+    unsure: int = 0
 
 
 class Courier:
@@ -53,18 +58,18 @@ class Courier:
         messenger: Messenger,
         render: Callable[[Delivery], tuple[str, Keyboard]],
         clock: Clock,
-        rate_per_second: float = DEFAULT_RATE,
     ) -> None:
         self._storage = storage
         self._messenger = messenger
         self._render = render
         self._clock = clock
-        self._limiter = AsyncLimiter(1, 1.0 / rate_per_second)  # capacity 1: evenly spaced
-        self._hold_until = 0.0  # monotonic time before which nothing is sent (after a 429)
-        self._chat_next: dict[int, float] = {}
         self._wake = asyncio.Event()
+        self._room = asyncio.Semaphore(OUTSTANDING)
+        self._outstanding: set[int] = set()
+        self._settling: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
         self.stats = CourierStats()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -81,17 +86,22 @@ class Courier:
         self._task = asyncio.create_task(self._run(), name="courier")
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the sends in flight (up to ``timeout``), then stop."""
+        """Stop taking new work; wait up to ``timeout`` for reminders already handed over."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, timeout)
+                await asyncio.wait_for(asyncio.gather(self._task, *self._settling), timeout)
             except TimeoutError:
                 log.warning("Courier did not finish within %s s; stopping it", timeout)
 
     def wake(self) -> None:
+        self._idle.clear()
         self._wake.set()
+
+    async def idle(self) -> None:
+        """Wait until nothing is queued for sending and every handed-over reminder is settled."""
+        await self._idle.wait()
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -100,70 +110,70 @@ class Courier:
             # Clear before looking for work, so a wake-up that arrives meanwhile is not lost.
             self._wake.clear()
             try:
-                if await self._send_batch():
+                if await self._hand_over_batch():
                     continue
             except Exception:
                 log.exception("Courier batch failed; trying again shortly")
-            if self._stopping:
-                break
+            if not self._outstanding:
+                self._idle.set()
             try:
                 await asyncio.wait_for(self._wake.wait(), 5.0)
             except TimeoutError:
                 pass
 
-    async def _send_batch(self) -> int:
-        batch = await self._storage.pending_deliveries(BATCH)
-        if not batch:
-            return 0
-        in_flight = asyncio.Semaphore(IN_FLIGHT)
-        tasks = []
+    async def _hand_over_batch(self) -> int:
+        batch = [
+            delivery
+            for delivery in await self._storage.pending_deliveries(BATCH + len(self._outstanding))
+            if delivery.id not in self._outstanding
+        ]
         for delivery in batch:
             if self._stopping:
                 break
-            await in_flight.acquire()
-            await self._pace(delivery.chat_id)
-            tasks.append(asyncio.create_task(self._send_one(delivery, in_flight)))
-        await asyncio.gather(*tasks)
-        stats = self.stats
-        log.info(
-            "Reminders so far: %d sent, %d to blocked chats, %d failed, %d waits after 429",
-            stats.sent, stats.blocked, stats.failed, stats.retries_after_429,
+            await self._room.acquire()
+            self._hand_over(delivery)
+        return len(batch)
+
+    def _hand_over(self, delivery: Delivery) -> None:
+        text, keyboard = self._render(delivery)
+        worth_until = delivery.due_at + LATE_LIMIT
+        ticket = self._messenger.post(
+            delivery.chat_id,
+            text,
+            keyboard,
+            traffic=Traffic.REMINDER,
+            ttl=(worth_until - self._clock.now()).total_seconds(),
+            before_attempt=lambda: self._storage.mark_deliveries([delivery.id], "sending"),
         )
-        return len(tasks)
+        self._outstanding.add(delivery.id)
+        task = asyncio.create_task(self._settle(delivery, ticket), name=f"reminder-{delivery.id}")
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
-    async def _pace(self, chat_id: int) -> None:
-        """Wait for our turn: after any 429 hold, at the overall rate, and per chat."""
-        while (wait := self._hold_until - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
-        chat_wait = self._chat_next.get(chat_id, 0.0) - time.monotonic()
-        if chat_wait > 0:
-            await asyncio.sleep(chat_wait)
-        await self._limiter.acquire()
-        self._chat_next[chat_id] = time.monotonic() + PER_CHAT_INTERVAL
-        if len(self._chat_next) > 50_000:
-            now = time.monotonic()
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-
-    async def _send_one(self, delivery: Delivery, in_flight: asyncio.Semaphore) -> None:
+    async def _settle(self, delivery: Delivery, ticket: object) -> None:
         try:
-            await self._storage.mark_deliveries([delivery.id], "sending")
-            text, keyboard = self._render(delivery)
-            outcome = await self._messenger.deliver(delivery.chat_id, text, keyboard)
-            if outcome.delivered:
+            outcome: Outcome = await ticket  # type: ignore[misc]
+            status = _RECORDED_AS.get(outcome.status, "failed")
+            if status == "sent":
                 self.stats.sent += 1
-                await self._storage.finish_delivery(delivery.id, "sent", self._clock.now(), outcome.message_id)
-            elif outcome.blocked:
+            elif status == "blocked":
                 self.stats.blocked += 1
-                await self._storage.finish_delivery(delivery.id, "blocked")
-            elif outcome.retry_after is not None:
-                self.stats.retries_after_429 += 1
-                self._hold_until = max(self._hold_until, time.monotonic() + outcome.retry_after)
-                await self._storage.mark_deliveries([delivery.id], "pending")
-            elif delivery.attempts + 1 >= MAX_ATTEMPTS:
-                self.stats.failed += 1
-                log.warning("Giving up on reminder %s after %d attempts", delivery.id, MAX_ATTEMPTS)
-                await self._storage.finish_delivery(delivery.id, "failed")
+            elif status == "unknown":
+                self.stats.unsure += 1
             else:
-                await self._storage.mark_deliveries([delivery.id], "pending")
+                self.stats.failed += 1
+                log.warning("Reminder %s not delivered: %s %s", delivery.id, outcome.status, outcome.detail)
+            sent_at = self._clock.now() if status == "sent" else None
+            await self._storage.finish_delivery(delivery.id, status, sent_at, outcome.message_id)
+        except Exception:
+            log.exception("Recording reminder %s failed", delivery.id)
         finally:
-            in_flight.release()
+            self._outstanding.discard(delivery.id)
+            self._room.release()
+            if not self._outstanding:
+                stats = self.stats
+                log.info(
+                    "Reminders so far: %d sent, %d to blocked chats, %d failed, %d unsure",
+                    stats.sent, stats.blocked, stats.failed, stats.unsure,
+                )
+                self._wake.set()

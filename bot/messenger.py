@@ -1,41 +1,135 @@
 """How the bot's services talk to a chat, without knowing it is Telegram.
 
-Services hand over text (Telegram-flavoured HTML) and button layouts as plain data. The
-implementation lives in :mod:`bot.telegram_messenger`; tests may supply their own.
+Services hand over text (Telegram-flavoured HTML) and button layouts as plain data, say what
+kind of traffic it is, and get a :class:`Ticket` back at once. The ticket resolves to an
+:class:`Outcome` once the message was delivered, given up, or dropped; a service that must not
+wait (the session clock, the reminder courier) lets it resolve in the background.
+
+The implementation lives in :mod:`bot.telegram.messenger` (through one outbound dispatcher that
+keeps Telegram's limits); tests may supply their own.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import Protocol
+from enum import Enum, StrEnum
+from typing import Any, Protocol
 
 from bot.menus import Keyboard
 
 
+class Traffic(Enum):
+    """What a message is for; decides its priority when Telegram's limits bite."""
+
+    #: An answer to something the user just did.
+    REPLY = "reply"
+    #: A pose card or another step of a running routine: it is due now.
+    CARD = "card"
+    #: A scheduled reminder or nudge.
+    REMINDER = "reminder"
+    #: Tidying up (taking stale buttons away): dropped first when the bot is busy.
+    TIDY = "tidy"
+
+
+class Status(StrEnum):
+    DELIVERED = "delivered"
+    #: The request reached Telegram but no answer came back in time: it may well have arrived.
+    #: Never sent again (a duplicate is worse than a doubt).
+    UNSURE = "unsure"
+    #: The user blocked the bot (or the bot is no longer in the group).
+    BLOCKED = "blocked"
+    #: Telegram refused the request as malformed or impossible; retrying would not help.
+    REJECTED = "rejected"
+    #: Transient faults lasted past the message's deadline.
+    GAVE_UP = "gave_up"
+    #: Cosmetic traffic skipped because the bot was near Telegram's limits.
+    DROPPED = "dropped"
+    #: Withdrawn by the sender before it was sent (e.g. a pose card the user already skipped).
+    CANCELLED = "cancelled"
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one delivery attempt."""
+    """What became of one message."""
 
+    status: Status
     message_id: int | None = None
-    #: The user has blocked the bot: stop messaging them.
-    blocked: bool = False
-    #: Telegram asked us to wait this many seconds (429) even after the client's retries.
-    retry_after: float | None = None
+    detail: str = ""
 
     @property
     def delivered(self) -> bool:
-        return self.message_id is not None
+        return self.status is Status.DELIVERED
+
+    @property
+    def probably_seen(self) -> bool:
+        """Delivered, or sent without an answer (Telegram usually delivered those)."""
+        return self.status in (Status.DELIVERED, Status.UNSURE)
+
+
+class Ticket:
+    """A message on its way: await it for the :class:`Outcome`; ``cancel()`` withdraws it if
+    it has not been sent yet."""
+
+    __slots__ = ("_future", "_withdraw")
+
+    def __init__(self, future: asyncio.Future[Outcome], withdraw: Callable[[], bool] | None = None) -> None:
+        self._future = future
+        self._withdraw = withdraw
+
+    @classmethod
+    def settled(cls, outcome: Outcome) -> Ticket:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        future.set_result(outcome)
+        return cls(future)
+
+    def __await__(self) -> Generator[Any, None, Outcome]:
+        return asyncio.shield(self._future).__await__()
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self) -> bool:
+        """Withdraw the message if it is still queued; True if it will not be sent."""
+        return self._withdraw() if self._withdraw is not None and not self._future.done() else False
+
+    def add_done_callback(self, callback: Callable[[Outcome], object]) -> None:
+        self._future.add_done_callback(lambda future: callback(future.result()))
+
+
+#: Runs right before each attempt to send (e.g. to record durably that a send is under way).
+BeforeAttempt = Callable[[], Awaitable[None]]
 
 
 class Messenger(Protocol):
-    async def send(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> int | None:
-        """Send a message; returns its id, or None if it could not be delivered."""
+    def post(
+        self,
+        chat_id: int,
+        text: str,
+        keyboard: Keyboard | None = None,
+        *,
+        traffic: Traffic = Traffic.REPLY,
+        ttl: float | None = None,
+        before_attempt: BeforeAttempt | None = None,
+    ) -> Ticket:
+        """Queue a message; ``ttl`` is how many seconds it stays worth sending."""
 
-    async def deliver(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> Outcome:
-        """Send a scheduled message and say exactly what happened (for the courier)."""
+    async def send(
+        self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, traffic: Traffic = Traffic.REPLY
+    ) -> int | None:
+        """Queue a message and wait for it; its id, or None if it was not delivered."""
 
-    async def edit(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None) -> None:
+    def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        keyboard: Keyboard | None,
+        *,
+        traffic: Traffic = Traffic.REPLY,
+    ) -> Ticket:
         """Replace a message's text and buttons (no notification)."""
 
-    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
-        """Remove the buttons under a message."""
+    def clear_buttons(self, chat_id: int, message_id: int) -> Ticket:
+        """Remove the buttons under a message (tidying: may be dropped when busy)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ class ProgressReport:
     async def log(self, user_id: int, chat_id: int, first_name: str, reach: Reach) -> str:
         """`/reach` outside a routine: a measurement of its own."""
         now = self._clock.now()
-        await self._storage.upsert_user(user_id, chat_id, first_name, now)
+        await self._storage.upsert_user(user_id, first_name, now)
         await self._storage.add_measurement(user_id, None, now, reach, "single")
         return texts.reach_logged_outside(reach)
 
@@ -41,7 +42,11 @@ class ProgressReport:
         finished = await self._storage.finished_session_times(user_id)
         report = progress(measurements, finished, self._clock.now(), zone)
         text = texts.progress(report, zone)
-        chart = reach_chart(measurements, zone) if any(m.reach.cm is not None for m in measurements) else None
+        chart = None
+        if any(m.reach.cm is not None for m in measurements):
+            # Drawing takes a tenth of a second or more: never on the event loop, where it
+            # would hold up every other chat.
+            chart = await asyncio.to_thread(reach_chart, measurements, zone)
         return text, chart
 
     async def history(self, user_id: int) -> str:

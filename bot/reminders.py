@@ -57,6 +57,9 @@ class Reminders:
         self._default_zone = default_zone
         self._wake_courier = wake_courier
         self._sweeping = False
+        #: Users who blocked the bot, read once from the database and kept in step with it, so
+        #: that hearing from a user costs no database round trip.
+        self._blocked: set[int] | None = None
 
     # -- what users ask for --------------------------------------------------------------------
 
@@ -194,21 +197,35 @@ class Reminders:
     # -- blocking ------------------------------------------------------------------------------
 
     async def chat_blocked(self, chat_id: int) -> None:
+        """Telegram refused a message to ``chat_id`` (403). A private chat is its user: they
+        blocked the bot. A group only affects that group; nobody's own reminders change."""
+        if chat_id < 0:
+            await self.group_changed(chat_id, "group", "", "left")
+            return
         await self._storage.set_blocked(chat_id, self._clock.now())
+        (await self._blocked_users()).add(chat_id)
 
-    async def heard_from(self, user_id: int, chat_id: int) -> None:
+    async def group_changed(self, chat_id: int, kind: str, title: str, status: str) -> None:
+        await self._storage.set_chat_status(chat_id, kind, title, status, self._clock.now())
+
+    async def heard_from(self, user_id: int) -> None:
         """A user we marked blocked is writing to us, so they are not blocking any more (even
         if Telegram's unblock notice never reached us): restore their schedule."""
-        user = await self._storage.get_user(user_id)
-        if user is not None and user.blocked_at is not None:
-            await self.chat_unblocked(chat_id)
+        if user_id in await self._blocked_users():
+            await self.user_unblocked(user_id)
 
-    async def chat_unblocked(self, chat_id: int) -> None:
+    async def user_unblocked(self, user_id: int) -> None:
         """The user let the bot back in: their schedules resume from now, nothing is replayed."""
-        for user_id in await self._storage.set_blocked(chat_id, None):
+        (await self._blocked_users()).discard(user_id)
+        if await self._storage.set_blocked(user_id, None):
             user = await self._storage.get_user(user_id)
             if user is not None:
                 await self._reschedule(user_id, self._zone(user))
+
+    async def _blocked_users(self) -> set[int]:
+        if self._blocked is None:
+            self._blocked = await self._storage.blocked_users()
+        return self._blocked
 
     async def prune(self) -> int:
         """Forget delivery records older than two weeks (buttons that old only get a toast)."""
@@ -293,7 +310,7 @@ class Reminders:
         return self._routines.get(DESK_BREAK) or self._routines.default
 
     async def _user(self, user_id: int, chat_id: int, first_name: str) -> User:
-        await self._storage.upsert_user(user_id, chat_id, first_name, self._clock.now())
+        await self._storage.upsert_user(user_id, first_name, self._clock.now())
         user = await self._storage.get_user(user_id)
         assert user is not None
         return user
@@ -346,7 +363,7 @@ class Reminders:
     async def _clear_buttons(self, delivery: Delivery) -> None:
         message_id = await self._storage.delivery_message(delivery.id)
         if message_id:
-            await self._messenger.clear_buttons(delivery.chat_id, message_id)
+            self._messenger.clear_buttons(delivery.chat_id, message_id)
 
     def _when(self, moment: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
         return describe_when(moment, now, zone) if moment else None

@@ -21,6 +21,10 @@ from bot.routines import Routine, Step, StepKind
 ABANDON_AFTER = timedelta(hours=3)
 #: After an assessment hold, how long the routine waits for the reach answer before moving on.
 ANSWER_WAIT = timedelta(minutes=3)
+#: A step noticed this late at most still ends on its schedule: the next one starts when the
+#: last one was due to end, so lateness never adds up over a routine. Later than this (the bot
+#: was stalled), the next step starts from now with its full time.
+CATCH_UP = timedelta(seconds=10)
 
 
 class Status(StrEnum):
@@ -65,6 +69,8 @@ class Session:
     active_seconds: float = 0.0
     steps_done: int = 0
     steps_skipped: int = 0
+    #: Pose cards that never reached the user (Telegram trouble); kept by the messenger side.
+    cards_missed: int = 0
     #: The message that shows the current pose and carries its buttons.
     pose_message_id: int | None = None
     ended_at: datetime | None = None
@@ -188,11 +194,12 @@ def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, li
         assert session.awaiting_answer_until is not None
         if now < session.awaiting_answer_until:
             return session, []
-        moved_on, events = _advance(session, routine, now, skipped=False)
+        moved_on, events = _advance(session, routine, _on_schedule(session.awaiting_answer_until, now), skipped=False)
         return moved_on, [ReachNotAnswered(session.step_index), *events]
     ends = session.step_ends_at()
     assert ends is not None
     if now >= ends:
+        now = _on_schedule(ends, now)
         if asks_for_reach(routine.step(session.step_index)):
             return (
                 replace(
@@ -304,6 +311,12 @@ def restore(session: Session, routine: Routine, now: datetime) -> tuple[Session,
             updated_at=now,
         )
     return session, [PoseStarted(session.step_index, restored=True)]
+
+
+def _on_schedule(due: datetime, now: datetime) -> datetime:
+    """The instant a transition noticed at ``now`` counts from: when it was due, unless that
+    is too long ago to pretend."""
+    return due if now - due <= CATCH_UP else now
 
 
 def _advance(

@@ -137,6 +137,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE schedules ADD COLUMN snoozed_kind TEXT;
         """,
     ),
+    (
+        "0005_intake_chats_cards",
+        """
+        -- Every update from Telegram, recorded before it is confirmed, so a crash loses no input
+        -- and an update delivered twice is handled once.
+        CREATE TABLE inbox (
+            update_id   INTEGER PRIMARY KEY,
+            user_id     INTEGER,
+            payload     TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            status      TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'done', 'unreadable'))
+        );
+        CREATE INDEX inbox_pending ON inbox(update_id) WHERE status = 'pending';
+        -- Chats other than a user's private chat (groups), apart from users.
+        CREATE TABLE chats (
+            chat_id    INTEGER PRIMARY KEY,
+            kind       TEXT NOT NULL,
+            title      TEXT NOT NULL DEFAULT '',
+            status     TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        -- Pose cards that never reached the user: the summary counts only what was shown.
+        ALTER TABLE sessions ADD COLUMN cards_missed INTEGER NOT NULL DEFAULT 0;
+        -- A user's private chat is the user (Telegram gives them the same id). Earlier releases
+        -- stored whichever chat the user wrote from last, a group included: undo that, and the
+        -- blocks and group-bound deliveries that followed from it.
+        UPDATE users SET blocked_at = NULL WHERE chat_id < 0;
+        UPDATE users SET chat_id = user_id WHERE chat_id != user_id;
+        UPDATE sessions SET chat_id = user_id WHERE chat_id < 0 AND status = 'active';
+        UPDATE deliveries SET chat_id = user_id WHERE chat_id < 0 AND status = 'pending';
+        """,
+    ),
 ]
 
 
@@ -342,17 +375,18 @@ class Storage:
 
     # -- users ---------------------------------------------------------------------------------
 
-    async def upsert_user(self, user_id: int, chat_id: int, first_name: str, now: datetime) -> None:
+    async def upsert_user(self, user_id: int, first_name: str, now: datetime) -> None:
+        """Create or refresh a user. Their chat is always their private chat, which Telegram
+        gives the user's own id: using the bot in a group never redirects their reminders."""
         await self._execute(
             """
             INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET
-                chat_id = excluded.chat_id,
                 first_name = excluded.first_name,
                 updated_at = excluded.updated_at
             """,
-            (user_id, chat_id, first_name[:64], _ts(now), _ts(now)),
+            (user_id, user_id, first_name[:64], _ts(now), _ts(now)),
         )
 
     async def get_user(self, user_id: int) -> User | None:
@@ -382,20 +416,39 @@ class Storage:
     async def set_moved_at(self, user_id: int, moment: datetime) -> None:
         await self._execute("UPDATE users SET moved_at = ? WHERE user_id = ?", (_ts(moment), user_id))
 
-    async def set_blocked(self, chat_id: int, blocked_at: datetime | None) -> list[int]:
-        """Mark the users of a chat blocked (or not); returns their ids. While blocked, their
-        schedules are parked (next_due_at NULL) so sweeps do not even look at them."""
+    async def set_blocked(self, user_id: int, blocked_at: datetime | None) -> bool:
+        """Mark a user as having blocked the bot (or not); False if we do not know them. While
+        blocked, their schedules are parked (next_due_at NULL) so sweeps do not even look at
+        them."""
         async with self.transaction():
-            rows = await self._fetch_all("SELECT user_id FROM users WHERE chat_id = ?", (chat_id,))
-            users = [row["user_id"] for row in rows]
-            await self._execute("UPDATE users SET blocked_at = ? WHERE chat_id = ?", (_ts(blocked_at), chat_id))
+            known = await self._execute(
+                "UPDATE users SET blocked_at = ? WHERE user_id = ?", (_ts(blocked_at), user_id)
+            )
             if blocked_at is not None:
-                await self._execute(
-                    "UPDATE schedules SET next_due_at = NULL WHERE user_id IN "
-                    "(SELECT user_id FROM users WHERE chat_id = ?)",
-                    (chat_id,),
-                )
-        return users
+                await self._execute("UPDATE schedules SET next_due_at = NULL WHERE user_id = ?", (user_id,))
+        return known > 0
+
+    async def blocked_users(self) -> set[int]:
+        rows = await self._fetch_all("SELECT user_id FROM users WHERE blocked_at IS NOT NULL")
+        return {row["user_id"] for row in rows}
+
+    # -- group chats ---------------------------------------------------------------------------
+
+    async def set_chat_status(self, chat_id: int, kind: str, title: str, status: str, now: datetime) -> None:
+        """Remember a group's state (member, left, kicked...). Users are not touched."""
+        await self._execute(
+            """
+            INSERT INTO chats (chat_id, kind, title, status, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id) DO UPDATE SET
+                kind = excluded.kind, title = excluded.title, status = excluded.status,
+                updated_at = excluded.updated_at
+            """,
+            (chat_id, kind, title[:128], status, _ts(now)),
+        )
+
+    async def chat_status(self, chat_id: int) -> str | None:
+        row = await self._fetch_one("SELECT status FROM chats WHERE chat_id = ?", (chat_id,))
+        return row["status"] if row else None
 
     # -- measurements --------------------------------------------------------------------------
 
@@ -450,6 +503,47 @@ class Storage:
         async with self.transaction():
             for table in USER_TABLES:
                 await self._execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            # Raw updates kept for crash recovery hold their words too (the one being handled
+            # now included: it has done its work).
+            await self._execute("DELETE FROM inbox WHERE user_id = ?", (user_id,))
+
+    # -- inbox: updates from Telegram ------------------------------------------------------------
+
+    async def record_updates(self, updates: list[tuple[int, int | None, str]], now: datetime) -> list[int]:
+        """Store (update_id, user_id, payload) rows not seen before, in one transaction; returns
+        the ids that are new (an update Telegram delivers again is not handled again)."""
+        if not updates:
+            return []
+        ids = [update_id for update_id, _, _ in updates]
+        async with self.transaction():
+            marks = ", ".join("?" for _ in ids)
+            seen = {
+                row["update_id"]
+                for row in await self._fetch_all(f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids)
+            }
+            fresh = [row for row in updates if row[0] not in seen]
+            await self._execute_many(
+                "INSERT INTO inbox (update_id, user_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                [(update_id, user_id, payload, _ts(now)) for update_id, user_id, payload in fresh],
+            )
+        return [row[0] for row in fresh]
+
+    async def unhandled_updates(self) -> list[tuple[int, str]]:
+        """Updates recorded but not handled when the process stopped, oldest first."""
+        rows = await self._fetch_all(
+            "SELECT update_id, payload FROM inbox WHERE status = 'pending' ORDER BY update_id"
+        )
+        return [(row["update_id"], row["payload"]) for row in rows]
+
+    async def finish_updates(self, update_ids: list[int], status: str = "done") -> None:
+        await self._execute_many(
+            "UPDATE inbox SET status = ? WHERE update_id = ?", [(status, update_id) for update_id in update_ids]
+        )
+
+    async def prune_inbox(self, before: datetime) -> int:
+        return await self._execute(
+            "DELETE FROM inbox WHERE status != 'pending' AND received_at < ?", (_ts(before),)
+        )
 
     # -- schedules -----------------------------------------------------------------------------
 
@@ -654,12 +748,21 @@ class Storage:
         )
         return [DueSession(row["id"], row["user_id"]) for row in rows]
 
-    async def set_pose_message(self, session_id: int, message_id: int) -> None:
-        """Remember which message carries the current pose's buttons (no version bump: it
-        changes no timing, and only the session's own lock holder writes it)."""
-        await self._execute(
-            "UPDATE sessions SET pose_message_id = ? WHERE id = ?", (message_id, session_id)
-        )
+    async def set_pose_message(
+        self, session_id: int, message_id: int | None, step_index: int | None = None
+    ) -> bool:
+        """Remember which message carries the current pose's buttons, only while the session
+        is still at ``step_index`` if given; True if stored. No version bump: it changes no
+        timing, and session saves never write this column."""
+        sql = "UPDATE sessions SET pose_message_id = ? WHERE id = ? AND status = 'active'"
+        params: tuple[Any, ...] = (message_id, session_id)
+        if step_index is not None:
+            sql += " AND step_index = ?"
+            params += (step_index,)
+        return await self._execute(sql, params) == 1
+
+    async def count_missed_card(self, session_id: int) -> None:
+        await self._execute("UPDATE sessions SET cards_missed = cards_missed + 1 WHERE id = ?", (session_id,))
 
     async def postpone_session(self, session_id: int, until: datetime) -> None:
         await self._execute(
@@ -689,7 +792,7 @@ def _dt(value: float | None) -> datetime | None:
 #: The session columns that change over its life, in the order _session_values gives them.
 _SESSION_COLUMNS = (
     "status", "step_index", "clock_started_at", "remaining", "halfway_sent", "active_seconds",
-    "steps_done", "steps_skipped", "pose_message_id", "next_event_at", "updated_at", "ended_at",
+    "steps_done", "steps_skipped", "next_event_at", "updated_at", "ended_at",
     "awaiting_answer_until",
 )
 
@@ -704,7 +807,6 @@ def _session_values(session: Session, next_event_at: datetime | None) -> tuple[A
         session.active_seconds,
         session.steps_done,
         session.steps_skipped,
-        session.pose_message_id,
         _ts(next_event_at),
         _ts(session.updated_at),
         _ts(session.ended_at),
@@ -730,6 +832,7 @@ def _session(row: aiosqlite.Row) -> Session:
         active_seconds=row["active_seconds"],
         steps_done=row["steps_done"],
         steps_skipped=row["steps_skipped"],
+        cards_missed=row["cards_missed"],
         pose_message_id=row["pose_message_id"],
         started_at=started_at,
         updated_at=updated_at,

@@ -259,10 +259,14 @@ def summary(routine: Routine, session: Session, change: Change | None = None) ->
         head = f"🎉 <b>{escape(routine.title)}</b> done!"
     else:
         head = f"Stopped <b>{escape(routine.title)}</b>."
-    detail = f"You stretched for {duration(session.active_seconds)}: {session.steps_done} of {poses} poses done"
+    shown_done = max(0, session.steps_done - session.cards_missed)
+    detail = f"You stretched for {duration(session.active_seconds)}: {shown_done} of {poses} poses done"
     if session.steps_skipped:
         detail += f", {session.steps_skipped} skipped"
     text = f"{head}\n{detail}."
+    if session.cards_missed:
+        missed = "1 pose" if session.cards_missed == 1 else f"{session.cards_missed} poses"
+        text += f"\n⚠️ Telegram didn't let me show you {missed} in time, so I haven't counted them."
     if change is not None:
         text += "\n" + change_line(change)
     return text
@@ -443,6 +447,23 @@ TOAST_STOPPED = "Stopped"
 TOAST_STALE_STEP = "That pose is already over."
 TOAST_WAITING = "Waiting for your reach: tap a landmark or Skip measuring."
 TOAST_SAVED = "Saved"
+
+# -- traffic, groups, edits ------------------------------------------------------------------------
+
+SLOW_DOWN = "Easy there - that's a lot of messages at once. I'll skip a few; give me a few seconds."
+SLOW_DOWN_TOAST = "Too many taps at once - give me a few seconds."
+EDITS_NOT_READ = "✏️ I only read new messages, not edits. Send it again as a new message."
+GROUP_INTRO = (
+    "🧘 I'm Limber, a stretching coach for desk workers. Routines, reminders and your progress "
+    "are personal, so they live in a private chat with me."
+)
+BUTTON_OPEN_PRIVATE_CHAT = "Open a private chat"
+TOAST_USE_PRIVATE_CHAT = "Routines run in a private chat with me."
+
+
+def group_pointer(command: str) -> str:
+    shown = escape(command[:32])
+    return f"/{shown} is personal, so it works in a private chat with me. Nothing here was changed."
 
 # Button labels.
 BUTTON_PAUSE = "⏸ Pause"

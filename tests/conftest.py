@@ -42,6 +42,9 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Setti
             # Sweep often in real time; the manual clock decides what is due.
             "session_tick_seconds": 0.02,
             "reminder_sweep_seconds": 0.02,
+            # Telegram's rate limits are off unless a test is about them: pacing real seconds
+            # between messages would only make the suite slow.
+            "send_rate_per_second": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

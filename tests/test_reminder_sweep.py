@@ -87,7 +87,7 @@ async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Storage) ->
     due = MONDAY_9.replace(hour=12, minute=30)
     async with storage.transaction():
         for user_id in range(1, 10_001):
-            await storage.upsert_user(user_id, user_id, "u", clock.now())
+            await storage.upsert_user(user_id, "u", clock.now())
             await storage.save_schedule(
                 ScheduleRow(user_id, "daily", "12:30", Weekdays.workdays().mask, None, None, None, due)
             )

@@ -19,7 +19,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 async def storage(tmp_path: Path):
     store = await Storage.open(tmp_path / "nested" / "db.sqlite3")
-    await store.upsert_user(7, 7, "Alex", T0)
+    await store.upsert_user(7, "Alex", T0)
     yield store
     await store.close()
 
@@ -76,7 +76,7 @@ async def test_a_database_from_an_older_version_is_migrated_in_place(tmp_path: P
     path = tmp_path / "old.sqlite3"
     monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:1])  # the first release's schema
     old = await Storage.open(path)
-    await old.upsert_user(7, 7, "Alex", T0)
+    await old.upsert_user(7, "Alex", T0)
     session, _ = machine.start(ROUTINE, 7, 7, T0)
     await old._execute(  # a session row as the first release wrote it (no later columns)
         "INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index, remaining, "

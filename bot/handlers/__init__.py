@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from telegram import Update
 
-from bot.handlers import buttons, common, free_text, measurements, reminders, stretching
+from bot.handlers import buttons, common, free_text, groups, measurements, reminders, stretching
 from bot.handlers.common import Services, bot_commands
 
 __all__ = ["Services", "bot_commands", "register"]
@@ -43,8 +43,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "export": measurements.on_export,
         "forget": measurements.on_forget,
     }
-    # Group -1 runs first and does not stop the update from reaching the handlers below.
+    # Group chats are answered (or not) by their own rules, and go no further.
+    application.add_handler(TypeHandler(Update, groups.in_group), group=-2)
+    # Group -1 runs next and does not stop the update from reaching the handlers below.
     application.add_handler(TypeHandler(Update, reminders.on_any_update), group=-1)
+    # Edits never run a command or store a measurement again (CommandHandler matches edits).
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, common.on_edited))
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(buttons.on_button))

@@ -67,11 +67,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             answer = await found.reminders.set_daily(
                 user.id, chat.id, user.first_name, time(hour, minute), Weekdays.workdays()
             )
-            await reply(update, answer)
+            await reply(update, context, answer)
             return
         case AskTimezone():
             await query.answer()
-            await ask_for_timezone(update)
+            await ask_for_timezone(update, context)
             return
         case ReachAnswer(session_id, step_index, landmark):
             reach = landmark_reach(landmark) if landmark else None
@@ -79,11 +79,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case Forget(confirmed):
             await query.answer()
             if query.message is not None:
-                await found.messenger.clear_buttons(chat.id, query.message.message_id)
+                found.messenger.clear_buttons(chat.id, query.message.message_id)
             if confirmed:
                 await found.progress.forget(user.id)
-            await reply(update, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)
+            await reply(update, context, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)
             return
     await query.answer(toast or None)
     if follow_up is not None:
-        await reply(update, follow_up, menus.routine_picker(found.routines))
+        await reply(update, context, follow_up, menus.routine_picker(found.routines))

@@ -11,11 +11,10 @@ from telegram.ext import ContextTypes
 from bot import menus, texts
 from bot.coach import Coach
 from bot.logs import redact
-from bot.messenger import Messenger
 from bot.progress import ProgressReport
 from bot.reminders import Reminders
 from bot.routines import RoutineBook
-from bot.telegram_messenger import markup
+from bot.telegram.messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ class Services:
     coach: Coach
     reminders: Reminders
     progress: ProgressReport
-    messenger: Messenger
+    messenger: TelegramMessenger
     routines: RoutineBook
     default_timezone: str
 
@@ -38,30 +37,43 @@ def bot_commands() -> list[BotCommand]:
     return [BotCommand(name, description) for name, description in texts.COMMANDS]
 
 
-async def reply(update: Update, text: str, keyboard: menus.Keyboard | None = None) -> None:
+async def reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: menus.Keyboard | None = None
+) -> None:
+    """Answer in the update's chat, through the one outbound dispatcher, and wait until it is
+    sent: the update counts as handled only once its answer is out."""
     chat = update.effective_chat
     if chat is not None:
-        await chat.send_message(text, parse_mode="HTML", reply_markup=markup(keyboard))
+        await services(context).messenger.post(chat.id, text, keyboard)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     found = services(context)
-    await reply(update, texts.welcome(user.first_name if user else "", found.routines), menus.routine_picker(found.routines))
+    await reply(update, context, texts.welcome(user.first_name if user else "", found.routines), menus.routine_picker(found.routines))
     zone = found.default_timezone
     if user is not None:
         zone = await found.reminders.zone_name(user.id)
-    await reply(update, texts.onboarding_reminder(zone), menus.onboarding())
+    await reply(update, context, texts.onboarding_reminder(zone), menus.onboarding())
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, texts.help_text())
+    await reply(update, context, texts.help_text())
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Edits never run anything again. An edited command or number gets a short note, so a
+    correction typed as an edit is not silently lost; other edits are ignored."""
+    message = update.edited_message
+    text = (message.text or "").strip() if message is not None else ""
+    if text.startswith("/") or any(ch.isdigit() for ch in text[:16]):
+        await reply(update, context, texts.EDITS_NOT_READ)
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "/").split()[0].split("@")[0]
-    await reply(update, texts.unknown_command(command))
+    await reply(update, context, texts.unknown_command(command))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,7 +88,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except Exception:  # noqa: BLE001 - already answered, or too old: fine
             pass
     try:
-        if update.effective_chat is not None:
-            await update.effective_chat.send_message(texts.something_went_wrong())
+        await reply(update, context, texts.something_went_wrong())
     except Exception:  # noqa: BLE001 - the error handler must never raise itself
         log.warning("Could not tell the user about the error either")

@@ -23,7 +23,7 @@ async def answer_open_question(update: Update, context: ContextTypes.DEFAULT_TYP
     try:
         reach = parse_reach(text)
     except ReachError as problem:
-        await reply(update, texts.reach_problem(str(problem)))
+        await reply(update, context, texts.reach_problem(str(problem)))
         return True
     await coach.record_reach(user.id, session.id, session.step_index, reach, typed=True)
     return True
@@ -40,10 +40,10 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if await answer_open_question(update, context, text):
             return
         if _is_a_reach(text):
-            await reply(update, texts.REACH_OUTSIDE_ROUTINE)
+            await reply(update, context, texts.REACH_OUTSIDE_ROUTINE)
             return
     routine = await services(context).coach.current_routine(user.id)
-    await reply(update, texts.unexpected_message(routine))
+    await reply(update, context, texts.unexpected_message(routine))
 
 
 def _is_a_reach(text: str) -> bool:

@@ -17,44 +17,54 @@ async def on_reach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     typed = " ".join(context.args or [])
     if not typed:
-        await reply(update, texts.REACH_USAGE)
+        await reply(update, context, texts.REACH_USAGE)
         return
     if await answer_open_question(update, context, typed):
         return
     try:
         reach = parse_reach(typed)
     except ReachError as problem:
-        await reply(update, texts.reach_problem(str(problem)))
+        await reply(update, context, texts.reach_problem(str(problem)))
         return
-    await reply(update, await services(context).progress.log(user.id, chat.id, user.first_name, reach))
+    await reply(update, context, await services(context).progress.log(user.id, chat.id, user.first_name, reach))
 
 
 async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    text, chart = await services(context).progress.summary(user.id)
-    await reply(update, text)
+    found = services(context)
+    text, chart = await found.progress.summary(user.id)
+    await reply(update, context, text)
     if chart is not None:
-        await chat.send_photo(InputFile(chart, filename="reach.png"), caption=texts.chart_caption())
+        await found.messenger.request(
+            chat.id, lambda: found.messenger.bot.send_photo(
+                chat.id, InputFile(chart, filename="reach.png"), caption=texts.chart_caption()
+            )
+        )
 
 
 async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is not None:
-        await reply(update, await services(context).progress.history(user.id))
+        await reply(update, context, await services(context).progress.history(user.id))
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    data = await services(context).progress.export_csv(user.id)
+    found = services(context)
+    data = await found.progress.export_csv(user.id)
     if data is None:
-        await reply(update, texts.NOTHING_TO_EXPORT)
+        await reply(update, context, texts.NOTHING_TO_EXPORT)
         return
-    await chat.send_document(InputFile(data, filename="limber-data.csv"), caption=texts.EXPORT_CAPTION)
+    await found.messenger.request(
+        chat.id, lambda: found.messenger.bot.send_document(
+            chat.id, InputFile(data, filename="limber-data.csv"), caption=texts.EXPORT_CAPTION
+        )
+    )
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, texts.FORGET_QUESTION, menus.forget_confirmation())
+    await reply(update, context, texts.FORGET_QUESTION, menus.forget_confirmation())

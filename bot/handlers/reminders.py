@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 async def _configure(
     update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
     parse: Callable[[], T | TurnOff],
     examples: str,
     turn_off: Callable[[], Awaitable[str]],
@@ -30,9 +31,9 @@ async def _configure(
     try:
         wish = parse()
     except InputError as problem:
-        await reply(update, texts.input_problem(str(problem), examples))
+        await reply(update, context, texts.input_problem(str(problem), examples))
         return
-    await reply(update, await (turn_off() if isinstance(wish, TurnOff) else apply(wish)))
+    await reply(update, context, await (turn_off() if isinstance(wish, TurnOff) else apply(wish)))
 
 
 async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,6 +43,7 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reminders = services(context).reminders
     await _configure(
         update,
+        context,
         lambda: parse_remind(context.args or []),
         texts.REMIND_EXAMPLES,
         lambda: reminders.turn_off(user.id, Kind.DAILY),
@@ -56,6 +58,7 @@ async def on_nudges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reminders = services(context).reminders
     await _configure(
         update,
+        context,
         lambda: parse_nudges(context.args or []),
         texts.NUDGE_EXAMPLES,
         lambda: reminders.turn_off(user.id, Kind.NUDGE),
@@ -66,7 +69,7 @@ async def on_nudges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is not None:
-        await reply(update, await services(context).reminders.overview(user.id))
+        await reply(update, context, await services(context).reminders.overview(user.id))
 
 
 async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,6 +80,7 @@ async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     zone = await reminders.zone_of(user.id)
     await _configure(
         update,
+        context,
         lambda: parse_pause(context.args or [], reminders.now(), zone),
         texts.PAUSE_EXAMPLES,
         lambda: reminders.resume(user.id),
@@ -90,17 +94,17 @@ async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     typed = " ".join(context.args or [])
     if not typed:
-        await ask_for_timezone(update)
+        await ask_for_timezone(update, context)
         return
     zone = find_zone(typed)
     if zone is None:
-        await reply(update, texts.timezone_unknown(typed, suggest_zones(typed)))
+        await reply(update, context, texts.timezone_unknown(typed, suggest_zones(typed)))
         return
     answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
-    await reply(update, answer)
+    await reply(update, context, answer)
 
 
-async def ask_for_timezone(update: Update) -> None:
+async def ask_for_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None:
         return
@@ -109,38 +113,41 @@ async def ask_for_timezone(update: Update) -> None:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await chat.send_message(texts.timezone_prompt(), reply_markup=share)
+    await services(context).messenger.post_markup(chat.id, texts.timezone_prompt(), share)
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     if user is None or chat is None or message is None or message.location is None:
         return
+    messenger = services(context).messenger
     zone = zone_at(message.location.latitude, message.location.longitude)
     if zone is None:
-        await chat.send_message(texts.location_unknown(), reply_markup=ReplyKeyboardRemove())
+        await messenger.post_markup(chat.id, texts.location_unknown(), ReplyKeyboardRemove())
         return
     answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
-    await chat.send_message(answer, reply_markup=ReplyKeyboardRemove())
+    await messenger.post_markup(chat.id, answer, ReplyKeyboardRemove())
 
 
 async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every other handler: a message or tap from a user means they can be reached."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or update.my_chat_member is not None:
+    if user is None or chat is None or update.my_chat_member is not None or chat.type != ChatType.PRIVATE:
         return
-    await services(context).reminders.heard_from(user.id, chat.id)
+    await services(context).reminders.heard_from(user.id)
 
 
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A private chat's user blocked (kicked) or unblocked (member) the bot."""
+    """A private chat's user blocked (kicked) or unblocked (member) the bot. (Groups are
+    handled in :mod:`bot.handlers.groups` and never reach here.)"""
     change = update.my_chat_member
-    if change is None:
+    if change is None or change.chat.type != ChatType.PRIVATE:
         return
     found = services(context)
     status = change.new_chat_member.status
+    # A private chat's id is its user's id.
     if status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}:
         await found.reminders.chat_blocked(change.chat.id)
-        await found.coach.stop_quietly(change.from_user.id)
+        await found.coach.stop_quietly(change.chat.id)
     elif status == ChatMemberStatus.MEMBER:
-        await found.reminders.chat_unblocked(change.chat.id)
+        await found.reminders.user_unblocked(change.chat.id)

@@ -11,7 +11,7 @@ from bot.handlers.common import reply, services
 
 async def on_routines(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     routines = services(context).routines
-    await reply(update, texts.routine_list(routines), menus.routine_picker(routines))
+    await reply(update, context, texts.routine_list(routines), menus.routine_picker(routines))
 
 
 async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -24,6 +24,7 @@ async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         if routine is None:
             await reply(
                 update,
+                context,
                 texts.unknown_routine(context.args[0]) + "\n\n" + texts.routine_list(found.routines),
                 menus.routine_picker(found.routines),
             )
@@ -38,4 +39,4 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None:
         return
     if not await services(context).coach.stop_current(user.id):
-        await reply(update, texts.nothing_to_stop())
+        await reply(update, context, texts.nothing_to_stop())

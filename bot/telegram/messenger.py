@@ -1,0 +1,152 @@
+"""The Telegram side of :class:`bot.messenger.Messenger`: every send and edit becomes one Bot API
+request queued on the :class:`~bot.telegram.dispatcher.Dispatcher`.
+
+Handlers use the same object for what only they send (photos, documents, reply keyboards), so
+there is exactly one way out of the bot. Callback-query answers are the exception: they go
+straight to Telegram, which does not count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram._utils.types import ReplyMarkup
+from telegram.constants import ParseMode
+
+from bot.menus import Keyboard
+from bot.messenger import BeforeAttempt, Ticket, Traffic
+from bot.telegram.dispatcher import Dispatcher, Priority
+
+#: How long each kind of message stays worth sending, in seconds.
+DEFAULT_TTL = {
+    Traffic.REPLY: 60.0,
+    Traffic.CARD: 30.0,
+    Traffic.REMINDER: 30 * 60.0,
+    Traffic.TIDY: 10.0,
+}
+PRIORITY = {
+    Traffic.REPLY: Priority.URGENT,
+    Traffic.CARD: Priority.URGENT,
+    Traffic.REMINDER: Priority.SCHEDULED,
+    Traffic.TIDY: Priority.COSMETIC,
+}
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
+    )
+
+
+class TelegramMessenger:
+    def __init__(self, bot: Bot, dispatcher: Dispatcher) -> None:
+        self._bot = bot
+        self._dispatcher = dispatcher
+
+    @property
+    def bot(self) -> Bot:
+        return self._bot
+
+    def post(
+        self,
+        chat_id: int,
+        text: str,
+        keyboard: Keyboard | None = None,
+        *,
+        traffic: Traffic = Traffic.REPLY,
+        ttl: float | None = None,
+        before_attempt: BeforeAttempt | None = None,
+    ) -> Ticket:
+        return self.post_markup(
+            chat_id, text, markup(keyboard), traffic=traffic, ttl=ttl, before_attempt=before_attempt
+        )
+
+    def post_markup(
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: ReplyMarkup | None,
+        *,
+        traffic: Traffic = Traffic.REPLY,
+        ttl: float | None = None,
+        before_attempt: BeforeAttempt | None = None,
+    ) -> Ticket:
+        """A text message with any kind of keyboard (e.g. the "share location" button)."""
+        return self.request(
+            chat_id,
+            lambda: self._bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+                link_preview_options=_NO_PREVIEW,
+                **self._paid(),
+            ),
+            traffic=traffic,
+            ttl=ttl,
+            before_attempt=before_attempt,
+        )
+
+    async def send(
+        self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, traffic: Traffic = Traffic.REPLY
+    ) -> int | None:
+        return (await self.post(chat_id, text, keyboard, traffic=traffic)).message_id
+
+    def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        keyboard: Keyboard | None,
+        *,
+        traffic: Traffic = Traffic.REPLY,
+    ) -> Ticket:
+        return self.request(
+            chat_id,
+            lambda: self._bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(keyboard),
+                link_preview_options=_NO_PREVIEW,
+            ),
+            traffic=traffic,
+            is_edit=True,
+        )
+
+    def clear_buttons(self, chat_id: int, message_id: int) -> Ticket:
+        return self.request(
+            chat_id,
+            lambda: self._bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None),
+            traffic=Traffic.TIDY,
+            is_edit=True,
+        )
+
+    def request(
+        self,
+        chat_id: int,
+        call: Callable[[], Awaitable[Any]],
+        *,
+        traffic: Traffic = Traffic.REPLY,
+        ttl: float | None = None,
+        before_attempt: BeforeAttempt | None = None,
+        is_edit: bool = False,
+    ) -> Ticket:
+        """Queue any one Bot API request addressed to ``chat_id`` (a photo, a document...)."""
+        return self._dispatcher.submit(
+            chat_id,
+            call,
+            priority=PRIORITY[traffic],
+            ttl=DEFAULT_TTL[traffic] if ttl is None else ttl,
+            before_attempt=before_attempt,
+            counts_in_chat=not is_edit,
+        )
+
+    def _paid(self) -> dict[str, Any]:
+        return {"allow_paid_broadcast": True} if self._dispatcher.paid_broadcast else {}
