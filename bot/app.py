@@ -72,8 +72,13 @@ class Running:
     #: Resolves with a one-line reason when the bot must stop (e.g. its token was revoked).
     fatal: asyncio.Future[str]
 
-    async def quiet(self) -> None:
-        """Wait until no reminder is waiting to be sent and no message is in flight (tests)."""
+    async def observe(self) -> None:
+        """Let the bot see the clock as it is now, and wait until it has acted on it: a whole
+        reminder sweep and a session sweep after this call, every queued reminder settled and
+        no message left to send. The deterministic signal tests wait for before asserting that
+        something did *not* happen."""
+        await self.reminders.next_sweep()
+        await self.coach.next_sweep()
         await self.courier.idle()
         await self.dispatcher.idle()
 

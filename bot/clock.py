@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -31,3 +35,37 @@ class ManualClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class Sweeps:
+    """Bookkeeping for a periodic sweep: one runs at a time (a call while one is running is a
+    no-op), and :meth:`next` waits for a whole sweep that starts after it was called, which is
+    how tests know the bot has seen the clock as it is now."""
+
+    def __init__(self) -> None:
+        self._started = 0
+        self._finished = 0
+        self._running = False
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def run(self) -> AsyncIterator[bool]:
+        """``async with sweeps.run() as mine:`` - ``mine`` is False if another sweep is running."""
+        if self._running:
+            yield False
+            return
+        self._running = True
+        self._started += 1
+        number = self._started
+        try:
+            yield True
+        finally:
+            self._running = False
+            async with self._changed:
+                self._finished = number
+                self._changed.notify_all()
+
+    async def next(self) -> None:
+        wanted = self._started + 1
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._finished >= wanted)

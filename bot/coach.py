@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot import menus, session as machine, texts
 from bot.actions import SessionAction, StartOver, Verb
-from bot.clock import Clock
+from bot.clock import Clock, Sweeps
 from bot.messenger import Messenger, Outcome, Status as Delivery, Ticket, Traffic
 from bot.routines import Routine, RoutineBook
 from bot.reach import Change, Landmark, Reach, compare
@@ -57,7 +57,7 @@ class Coach:
         self._messenger = messenger
         self._clock = clock
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._sweeping = False
+        self._sweeps = Sweeps()
         #: The pose card each session is waiting to hear about, and the task that will record
         #: what became of it, by session id.
         self._cards: dict[int, tuple[Ticket, asyncio.Task[None]]] = {}
@@ -218,15 +218,16 @@ class Coach:
         Called every second by the job queue. A sweep still running when the next one starts
         makes the later one a no-op, so a slow batch never runs twice.
         """
-        if self._sweeping:
-            return 0
-        self._sweeping = True
-        try:
+        async with self._sweeps.run() as mine:
+            if not mine:
+                return 0
             due = await self._storage.due_sessions(self._clock.now(), SWEEP_BATCH)
             await _bounded(SWEEP_CONCURRENCY, (self._advance(item) for item in due))
             return len(due)
-        finally:
-            self._sweeping = False
+
+    async def next_sweep(self) -> None:
+        """Wait for a whole sweep that starts after this call (tests' signal)."""
+        await self._sweeps.next()
 
     async def recover(self) -> int:
         """At start-up: pick up every active session again; returns how many were resumed."""

@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import menus, texts
-from bot.clock import Clock
+from bot.clock import Clock, Sweeps
 from bot.messenger import Messenger
 from bot.routines import Routine, RoutineBook
 from bot.schedule import (
@@ -56,7 +56,7 @@ class Reminders:
         self._clock = clock
         self._default_zone = default_zone
         self._wake_courier = wake_courier
-        self._sweeping = False
+        self._sweeps = Sweeps()
         #: Users who blocked the bot, read once from the database and kept in step with it, so
         #: that hearing from a user costs no database round trip.
         self._blocked: set[int] | None = None
@@ -236,10 +236,9 @@ class Reminders:
     async def sweep(self) -> int:
         """Claim every due schedule: queue what goes out, move every row to its next time.
         Returns how many deliveries were queued."""
-        if self._sweeping:
-            return 0
-        self._sweeping = True
-        try:
+        async with self._sweeps.run() as mine:
+            if not mine:
+                return 0
             queued = 0
             while True:
                 now = self._clock.now()
@@ -254,8 +253,11 @@ class Reminders:
                 log.info("Queued %d reminder(s)", queued)
                 self._wake_courier()
             return queued
-        finally:
-            self._sweeping = False
+
+    async def next_sweep(self) -> None:
+        """Wait for a whole sweep that starts after this call (it reads the clock as it is
+        now): the signal that everything due by now has been claimed."""
+        await self._sweeps.next()
 
     def _claim(self, row: DueRow, now: datetime) -> Claim:
         schedule = row.schedule
