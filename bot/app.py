@@ -72,15 +72,19 @@ class Running:
     #: Resolves with a one-line reason when the bot must stop (e.g. its token was revoked).
     fatal: asyncio.Future[str]
 
-    async def observe(self) -> None:
-        """Let the bot see the clock as it is now, and wait until it has acted on it: a whole
-        reminder sweep and a session sweep after this call, every queued reminder settled and
-        no message left to send. The deterministic signal tests wait for before asserting that
+    async def observe(self, timeout: float = 30.0) -> None:
+        """Let the bot see the clock as it is now, and wait until it has acted on it: every
+        update it has fetched handled, a whole reminder sweep and a session sweep after this
+        call, every queued reminder settled and no message left to send. The deterministic signal tests wait for before asserting that
         something did *not* happen."""
-        await self.reminders.next_sweep()
-        await self.coach.next_sweep()
-        await self.courier.idle()
-        await self.dispatcher.idle()
+        async def settled() -> None:
+            await self.application.update_queue.join()
+            await self.reminders.next_sweep()
+            await self.coach.next_sweep()
+            await self.courier.idle()
+            await self.dispatcher.idle()
+
+        await asyncio.wait_for(settled(), timeout)
 
 
 def build_application(

@@ -155,7 +155,13 @@ class Coach:
             return True
 
     async def record_reach(
-        self, user_id: int, session_id: int, step_index: int, reach: Reach | None, typed: bool = False
+        self,
+        user_id: int,
+        session_id: int,
+        step_index: int,
+        reach: Reach | None,
+        typed: bool = False,
+        source: str | None = None,
     ) -> str:
         """The answer at an assessment step (None: "skip measuring"); returns the toast.
 
@@ -168,7 +174,8 @@ class Coach:
             now = self._clock.now()
             if isinstance(found, str) or found[0].step_index != step_index:
                 if typed and reach is not None:
-                    await self._storage.add_measurement(user_id, None, now, reach, "single")
+                    if not await self._storage.add_measurement(user_id, None, now, reach, "single", source):
+                        return texts.TOAST_SAVED  # this very message was stored before
                     self._messenger.post(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
                     return texts.TOAST_SAVED
                 return found if isinstance(found, str) else texts.TOAST_STALE_STEP
@@ -180,7 +187,7 @@ class Coach:
             async with self._storage.transaction():
                 if reach is not None:
                     phase = machine.reach_phase(routine, step_index)
-                    await self._storage.add_measurement(user_id, session.id, now, reach, phase)
+                    await self._storage.add_measurement(user_id, session.id, now, reach, phase, source)
                 moved_on = await self._save(moved_on, routine)
             if reach is not None:
                 self._messenger.post(session.chat_id, texts.reach_saved(reach), traffic=Traffic.CARD)

@@ -28,11 +28,14 @@ class ProgressReport:
         self._clock = clock
         self._default_zone = default_zone
 
-    async def log(self, user_id: int, chat_id: int, first_name: str, reach: Reach) -> str:
-        """`/reach` outside a routine: a measurement of its own."""
+    async def log(
+        self, user_id: int, chat_id: int, first_name: str, reach: Reach, source: str | None = None
+    ) -> str:
+        """`/reach` outside a routine: a measurement of its own. ``source`` names the message it
+        came from, so the same message handled twice stores it once."""
         now = self._clock.now()
         await self._storage.upsert_user(user_id, first_name, now)
-        await self._storage.add_measurement(user_id, None, now, reach, "single")
+        await self._storage.add_measurement(user_id, None, now, reach, "single", source)
         return texts.reach_logged_outside(reach)
 
     async def summary(self, user_id: int) -> tuple[str, bytes | None]:

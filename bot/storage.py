@@ -161,6 +161,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         -- Pose cards that never reached the user: the summary counts only what was shown.
         ALTER TABLE sessions ADD COLUMN cards_missed INTEGER NOT NULL DEFAULT 0;
+        -- The message a measurement came from: handling that message again after a crash
+        -- does not store it twice.
+        ALTER TABLE measurements ADD COLUMN source TEXT;
+        CREATE UNIQUE INDEX measurements_once_per_source ON measurements(user_id, source)
+            WHERE source IS NOT NULL;
         -- A user's private chat is the user (Telegram gives them the same id). Earlier releases
         -- stored whichever chat the user wrote from last, a group included: undo that, and the
         -- blocks and group-bound deliveries that followed from it.
@@ -453,18 +458,27 @@ class Storage:
     # -- measurements --------------------------------------------------------------------------
 
     async def add_measurement(
-        self, user_id: int, session_id: int | None, taken_at: datetime, reach: Reach, phase: str
-    ) -> int:
-        return await self._insert(
+        self,
+        user_id: int,
+        session_id: int | None,
+        taken_at: datetime,
+        reach: Reach,
+        phase: str,
+        source: str | None = None,
+    ) -> bool:
+        """Store a measurement; False if one from the same ``source`` (the message it was
+        typed in) is already stored."""
+        return await self._execute(
             """
-            INSERT INTO measurements (user_id, session_id, taken_at, value_cm, landmark, phase, convention)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO measurements
+                (user_id, session_id, taken_at, value_cm, landmark, phase, convention, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 user_id, session_id, _ts(taken_at), reach.cm,
-                reach.landmark.value if reach.landmark else None, phase, CONVENTION,
+                reach.landmark.value if reach.landmark else None, phase, CONVENTION, source,
             ),
-        )
+        ) == 1
 
     async def measurements_of(self, user_id: int, session_id: int | None = None) -> list[Measurement]:
         sql = "SELECT * FROM measurements WHERE user_id = ?"
@@ -514,6 +528,7 @@ class Storage:
         the ids that are new (an update Telegram delivers again is not handled again)."""
         if not updates:
             return []
+        updates = list({row[0]: row for row in updates}.values())  # a batch may repeat one
         ids = [update_id for update_id, _, _ in updates]
         async with self.transaction():
             marks = ", ".join("?" for _ in ids)

@@ -25,7 +25,9 @@ async def answer_open_question(update: Update, context: ContextTypes.DEFAULT_TYP
     except ReachError as problem:
         await reply(update, context, texts.reach_problem(str(problem)))
         return True
-    await coach.record_reach(user.id, session.id, session.step_index, reach, typed=True)
+    await coach.record_reach(
+        user.id, session.id, session.step_index, reach, typed=True, source=source_of(update)
+    )
     return True
 
 
@@ -44,6 +46,12 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return
     routine = await services(context).coach.current_routine(user.id)
     await reply(update, context, texts.unexpected_message(routine))
+
+
+def source_of(update: Update) -> str:
+    """Names the message a measurement was typed in (stored with it, so handling the same
+    update again after a crash does not store it twice)."""
+    return f"update:{update.update_id}"
 
 
 def _is_a_reach(text: str) -> bool:

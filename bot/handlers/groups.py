@@ -20,6 +20,7 @@ from bot.handlers.common import services
 
 #: Commands a group may use; every other command of ours is personal.
 GROUP_COMMANDS = frozenset({"start", "help"})
+OUR_COMMANDS = GROUP_COMMANDS | {name for name, _ in texts.COMMANDS}
 
 
 async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -44,7 +45,8 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _command_for_us(update: Update, username: str) -> str | None:
     """The command name if the message starts with a command meant for this bot: ``/cmd`` or
-    ``/cmd@ThisBot`` (any case). ``/cmd@OtherBot`` and plain text give None."""
+    ``/cmd@ThisBot`` (any case). ``/cmd@OtherBot``, plain text, and a bare ``/cmd`` that is not
+    one of ours give None."""
     message = update.message
     if message is None or not message.text or not message.entities:
         return None
@@ -54,4 +56,9 @@ def _command_for_us(update: Update, username: str) -> str | None:
     name, _, target = message.text[1 : first.length].partition("@")
     if target and target.lower() != username.lower():
         return None
-    return name.lower() or None
+    name = name.lower()
+    # A bare command we do not have is probably another bot's; one addressed to us by name is
+    # answered (with the pointer to the private chat).
+    if not name or (name not in OUR_COMMANDS and not target):
+        return None
+    return name

@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import menus, texts
 from bot.handlers.common import reply, services
-from bot.handlers.free_text import answer_open_question
+from bot.handlers.free_text import answer_open_question, source_of
 from bot.reach import ReachError, parse_reach
 
 
@@ -26,7 +26,8 @@ async def on_reach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ReachError as problem:
         await reply(update, context, texts.reach_problem(str(problem)))
         return
-    await reply(update, context, await services(context).progress.log(user.id, chat.id, user.first_name, reach))
+    answer = await services(context).progress.log(user.id, chat.id, user.first_name, reach, source_of(update))
+    await reply(update, context, answer)
 
 
 async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -51,12 +51,15 @@ FREE_RATE = 30.0
 #: Pace this much below the configured rate: requests leave evenly spaced but arrive with
 #: jitter, and Telegram counts arrivals.
 RATE_MARGIN = 0.04
-PRIVATE_WINDOW = (1, 1.0)  # one message per second in a private chat
-GROUP_WINDOW = (20, 60.0)  # twenty a minute in a group
+#: Per chat, windows a little longer than Telegram's, for the same reason.
+PRIVATE_WINDOW = (1, 1.1)  # one message per second in a private chat
+GROUP_WINDOW = (20, 63.0)  # twenty a minute in a group
 #: 429s from this many different chats within a second mean the bot-wide limit was hit.
 GLOBAL_429_CHATS = 2
 BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 15.0
+#: Longest wait between two attempts: short for what is due now (a pose card's hold is short),
+#: longer for reminders, which stay useful for half an hour.
+BACKOFF_MAX = {0: 2.0, 1: 15.0, 2: 2.0}
 #: Cosmetic edits are dropped at once when this many messages are already waiting.
 COSMETIC_BACKLOG = 20
 
@@ -354,7 +357,8 @@ class Dispatcher:
         self._requeue(job, until, f"rate limited for {retry_after:.0f} s")
 
     def _retry_later(self, job: _Job, reason: str) -> None:
-        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (job.attempts - 1)) * random.uniform(0.5, 1.0)
+        ceiling = BACKOFF_MAX[job.priority]
+        delay = min(ceiling, BACKOFF_FIRST * 2 ** (job.attempts - 1)) * random.uniform(0.5, 1.0)
         log.info("Sending to chat %s failed (%s); retrying in %.1f s", job.chat_id, reason, delay)
         self._requeue(job, self._now() + delay, reason)
 

@@ -63,21 +63,25 @@ class _Window:
 
 class FloodGuard:
     """At most ``limit`` updates per user in any ``period`` seconds; the rest are dropped, and
-    the user hears about it once per flood."""
+    the user hears about it once per flood.
 
-    def __init__(self, limit: int = 20, period: float = 10.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    Time is when the user sent a message (Telegram's ``date``), or when an update without one
+    arrived: messages that queued up while the bot was down were sent minutes apart and are no
+    flood, however fast they now arrive."""
+
+    def __init__(self, limit: int = 20, period: float = 10.0) -> None:
         self._limit = limit
         self._period = period
-        self._now = monotonic
         self._users: dict[int, _Window] = {}
 
-    def admit(self, user_id: int) -> Verdict:
-        now = self._now()
+    def admit(self, user_id: int, sent_at: float | None = None) -> Verdict:
+        """``sent_at``: epoch seconds the user sent it, if known."""
+        now = sent_at if sent_at is not None else time.time()
         window = self._users.setdefault(user_id, _Window())
         while window.seen and window.seen[0] <= now - self._period:
             window.seen.popleft()
         if len(window.seen) < self._limit:
-            window.seen.append(now)
+            window.seen.append(max(now, window.seen[-1]) if window.seen else now)
             window.warned = False
             return Verdict.ADMIT
         if len(self._users) > 50_000:
@@ -124,11 +128,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         finished = False
         try:
-            if isinstance(update, Update) and not self._admitted(update):
+            key = _chat_key(update)
+            verdict = self._verdict(update)
+            if verdict is not Verdict.ADMIT:
                 _discard(coroutine)
+                if verdict is Verdict.WARN and self._on_flood is not None and isinstance(update, Update):
+                    # The warning is an answer in that chat: it keeps the chat's order.
+                    warning = self._on_flood(update)
+                    await (self._in_turn(key, warning) if key is not None else warning)
                 finished = True
                 return
-            key = _chat_key(update)
             if key is None:
                 async with self._running:
                     await coroutine
@@ -139,21 +148,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if finished and self._on_done is not None:
                 self._on_done(update)
 
-    def _admitted(self, update: Update) -> bool:
+    def _verdict(self, update: object) -> Verdict:
+        if not isinstance(update, Update) or update.my_chat_member is not None:
+            return Verdict.ADMIT
         user = update.effective_user
-        if user is None or update.my_chat_member is not None:
-            return True
-        verdict = self._flood.admit(user.id)
+        if user is None:
+            return Verdict.ADMIT
+        message = update.effective_message
+        sent_at = message.date.timestamp() if message is not None and update.callback_query is None else None
+        verdict = self._flood.admit(user.id, sent_at)
         if verdict is Verdict.WARN:
             log.info("User %s is sending too fast; dropping the excess", user.id)
-            if self._on_flood is not None:
-                # The warning is itself an answer in that chat: keep it in the chat's order.
-                key = _chat_key(update)
-                warn = self._on_flood(update)
-                asyncio.get_running_loop().create_task(
-                    self._in_turn(key, warn) if key is not None else warn, name="flood-warning"
-                )
-        return verdict is Verdict.ADMIT
+        return verdict
 
     async def _in_turn(self, key: int, coroutine: Awaitable[Any]) -> None:
         turn = self._turns.get(key)
