@@ -1,0 +1,150 @@
+"""End to end: starting up and staying up when Telegram hiccups, and stopping with one clear
+line when it cannot work (the token was rejected), in the tests' process and as a real
+`python -m bot` process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from bot.app import running
+from tests.conftest import POLL_TIMEOUT, TEST_ROUTINES
+from tests.fake_telegram import TOKEN, FakeTelegram, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def test_a_bad_gateway_on_get_me_is_retried(make_settings, telegram: FakeTelegram, clock) -> None:
+    telegram.inject("getMe", Status(502))
+    user = telegram.user()
+    async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/help")
+        await user.next_message("What I can do")
+    assert [c.status for c in telegram.calls_to("getMe")][:2] == [502, 200]
+
+
+async def test_a_429_on_the_command_menu_is_waited_out(make_settings, telegram: FakeTelegram, clock) -> None:
+    telegram.inject("setMyCommands", Status(429, retry_after=1))
+    user = telegram.user()
+    async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/help")
+        await user.next_message("What I can do")
+    assert [c.status for c in telegram.calls_to("setMyCommands")] == [429, 200]
+    assert telegram.commands  # the menu was registered after all
+
+
+async def test_another_instance_polling_is_reported_once_and_waited_for(
+    make_settings, telegram: FakeTelegram, clock, caplog
+) -> None:
+    telegram.inject("getUpdates", Status(409), Status(409), Status(409))
+    user = telegram.user()
+    with caplog.at_level(logging.INFO, logger="bot.telegram.intake"):
+        async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT):
+            await user.send("/help")
+            await user.next_message("What I can do")
+    reports = [r.getMessage() for r in caplog.records if "Another process is polling" in r.getMessage()]
+    assert len(reports) == 1
+    assert any("takes over" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_token_revoked_mid_run_stops_the_bot_with_a_reason(make_settings, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT) as bot:
+        await user.send("/help")
+        await user.next_message("What I can do")
+        telegram.inject("getUpdates", Status(401))
+        reason = await asyncio.wait_for(asyncio.shield(bot.fatal), 10)
+    assert "Telegram rejected the bot token" in reason
+
+
+def bot_env(tmp_path: Path, telegram: FakeTelegram) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "DATABASE_PATH": str(tmp_path / "limber.sqlite3"),
+        "ROUTINES_DIR": str(TEST_ROUTINES),
+        "SEND_RATE_PER_SECOND": "0",
+    }
+
+
+async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_the_process_ends_with_one_line_when_the_token_is_revoked(tmp_path: Path, telegram: FakeTelegram) -> None:
+    user = telegram.user()
+    process = await start_bot(tmp_path, bot_env(tmp_path, telegram))
+    try:
+        await user.send("/help")
+        await user.next_message("What I can do")
+        telegram.inject_always("getUpdates", Status(401))
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert lines[-1] == "limber: Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (from @BotFather)."
+    assert "Traceback" not in err.decode()
+    assert TOKEN.split(":")[1] not in err.decode()
+
+
+async def test_sigterm_stops_the_process_cleanly(tmp_path: Path, telegram: FakeTelegram) -> None:
+    user = telegram.user()
+    process = await start_bot(tmp_path, bot_env(tmp_path, telegram))
+    try:
+        await user.send("/help")
+        await user.next_message("What I can do")
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in err.decode()
+
+
+async def test_nothing_a_user_sent_is_lost_when_the_process_is_killed(tmp_path: Path, telegram: FakeTelegram) -> None:
+    """SIGKILL while forty quick measurements are being handled: after a restart every one of
+    them is stored, each exactly once."""
+    user = telegram.user()
+    env = bot_env(tmp_path, telegram) | {"FLOOD_LIMIT": "100"}  # quick, but not a flood here
+    process = await start_bot(tmp_path, env)
+    try:
+        await user.send("/help")
+        await user.next_message("What I can do")
+        for value in range(1, 41):
+            await user.send(f"/reach {value}")
+        await telegram.wait_until(
+            lambda: len([m for m in user.messages if "saved" in m.text]) >= 5, what="the first answers"
+        )
+    finally:
+        process.kill()
+        await process.communicate()
+    answered_before_the_kill = len([m for m in user.messages if "saved" in m.text])
+
+    process = await start_bot(tmp_path, env)
+    try:
+        def stored() -> list[float]:
+            with sqlite3.connect(tmp_path / "limber.sqlite3") as db:
+                return [row[0] for row in db.execute("SELECT value_cm FROM measurements ORDER BY value_cm")]
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while len(set(stored())) < 40 and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        values = stored()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert values == [float(v) for v in range(1, 41)], f"{answered_before_the_kill} answered before the kill"
