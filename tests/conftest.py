@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.config import SHIPPED_ROUTINES_DIR, Settings
 from tests.fake_telegram import TOKEN, FakeTelegram
+
+# As the bot itself opts in (bot.app.running): python-telegram-bot's durations as timedelta.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TEST_ROUTINES = Path(__file__).parent / "routines"
 #: Long-poll length in tests: stopping the bot waits for the poll in flight.
