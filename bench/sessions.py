@@ -21,26 +21,34 @@ from bot import session as machine
 from bot.clock import ManualClock
 from bot.coach import Coach
 from bot.config import SHIPPED_ROUTINES_DIR
+from bot.messenger import Outcome, Status, Ticket
 from bot.routines import load_routines
 from bot.storage import Storage
 
 
 class CountingMessenger:
+    """Counts what the coach sends; every message is delivered at once."""
+
     def __init__(self) -> None:
         self.sent = 0
         self.edits = 0
         self._ids = 0
 
-    async def send(self, chat_id: int, text: str, keyboard=None) -> int:  # type: ignore[no-untyped-def]
+    def post(self, chat_id: int, text: str, keyboard=None, **_: object) -> Ticket:  # type: ignore[no-untyped-def]
         self.sent += 1
         self._ids += 1
-        return self._ids
+        return Ticket.settled(Outcome(Status.DELIVERED, message_id=self._ids))
 
-    async def edit(self, chat_id: int, message_id: int, text: str, keyboard) -> None:  # type: ignore[no-untyped-def]
-        self.edits += 1
+    async def send(self, chat_id: int, text: str, keyboard=None, **_: object) -> int | None:  # type: ignore[no-untyped-def]
+        return (await self.post(chat_id, text, keyboard)).message_id
 
-    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
+    def edit(self, chat_id: int, message_id: int, text: str, keyboard, **_: object) -> Ticket:  # type: ignore[no-untyped-def]
         self.edits += 1
+        return Ticket.settled(Outcome(Status.DELIVERED))
+
+    def clear_buttons(self, chat_id: int, message_id: int) -> Ticket:
+        self.edits += 1
+        return Ticket.settled(Outcome(Status.DELIVERED))
 
 
 async def run(size: int) -> dict[str, float]:
