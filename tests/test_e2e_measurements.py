@@ -203,3 +203,25 @@ async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(mea
     assert leftovers == {}
     # The other user's data is untouched.
     assert stored_rows(measuring_bot.database_path, other.id)["measurements"]
+
+
+async def test_the_chart_is_drawn_off_the_event_loop(measuring_bot, telegram: FakeTelegram, monkeypatch) -> None:
+    """Drawing takes a tenth of a second or more; on the event loop it would stall every chat."""
+    import threading
+
+    from bot import progress
+
+    drawn_on: list[threading.Thread] = []
+    real_chart = progress.reach_chart
+
+    def recording_chart(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn_on.append(threading.current_thread())
+        return real_chart(*args, **kwargs)
+
+    monkeypatch.setattr(progress, "reach_chart", recording_chart)
+    user = telegram.user()
+    await user.send("/reach 12")
+    await user.next_message("saved")
+    await user.send("/progress")
+    await telegram.wait_until(lambda: any(m.kind == "photo" for m in user.messages), what="the chart")
+    assert drawn_on and drawn_on[0] is not threading.main_thread()
