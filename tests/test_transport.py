@@ -208,7 +208,7 @@ async def test_an_explicit_none_means_no_read_limit() -> None:
 
 async def test_an_upload_that_overruns_the_write_timeout_is_timed_out() -> None:
     big = InputFile(bytes(32 * 2**20), filename="big.bin")  # more than the socket buffers hold
-    timeouts = {"connect_timeout": 0.05, "read_timeout": 0.05, "media_write_timeout": 0.05}
+    timeouts: dict[str, Any] = {"connect_timeout": 0.05, "read_timeout": 0.05, "media_write_timeout": 0.05}
     async with misbehaving(stops_reading) as base_url, connected(base_url, **timeouts) as bot:
         with pytest.raises(TimedOut) as raised:
             await bot.send_document(CHAT, big)
