@@ -172,6 +172,7 @@ async def running(
                 resumed = await coach.recover()
                 if resumed:
                     log.info("Picked up %d session(s) that were running before the restart", resumed)
+                await reminders.load_blocked()
                 await courier.start()
                 # Claim what fell due while we were down before the first update is handled.
                 await reminders.sweep()

@@ -85,6 +85,8 @@ class Ticket:
         return cls(future)
 
     def __await__(self) -> Generator[Any, None, Outcome]:
+        # Awaiting is waiting, not owning: a waiter that is cancelled must not cancel the
+        # message for everyone else, hence the shield.
         return asyncio.shield(self._future).__await__()
 
     def done(self) -> bool:

@@ -208,6 +208,14 @@ class Reminders:
     async def group_changed(self, chat_id: int, kind: str, title: str, status: str) -> None:
         await self._storage.set_chat_status(chat_id, kind, title, status, self._clock.now())
 
+    async def load_blocked(self) -> None:
+        """At start-up: learn who has blocked the bot, so that :meth:`marked_blocked` needs no
+        database round trip per update."""
+        await self._blocked_users()
+
+    def marked_blocked(self, user_id: int) -> bool:
+        return self._blocked is not None and user_id in self._blocked
+
     async def heard_from(self, user_id: int) -> None:
         """A user we marked blocked is writing to us, so they are not blocking any more (even
         if Telegram's unblock notice never reached us): restore their schedule."""

@@ -7,13 +7,17 @@ spinner stops, and anything unexpected gets a hint rather than silence. One modu
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
+    BaseHandler,
+    ContextTypes,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -23,6 +27,40 @@ from bot.handlers import buttons, common, free_text, groups, measurements, remin
 from bot.handlers.common import Services, bot_commands
 
 __all__ = ["Services", "bot_commands", "register"]
+
+
+class Matching(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Runs ``callback`` for updates ``predicate(update, application)`` accepts: a cheap check
+    first, so the common update pays nothing for a rare rule."""
+
+    __slots__ = ("_application", "predicate")
+
+    def __init__(
+        self,
+        predicate: Callable[[Update, Application], bool],  # type: ignore[type-arg]
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+    ) -> None:
+        super().__init__(callback)
+        self.predicate = predicate
+        self._application: Application | None = None  # type: ignore[type-arg]
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and self._application is not None and self.predicate(update, self._application)
+
+    def bind(self, application: Application) -> Matching:  # type: ignore[type-arg]
+        self._application = application
+        return self
+
+
+def _from_a_group(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE
+
+
+def _from_a_blocked_user(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
+    user = update.effective_user
+    found: Services | None = application.bot_data.get("services")
+    return user is not None and found is not None and found.reminders.marked_blocked(user.id)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -44,9 +82,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "forget": measurements.on_forget,
     }
     # Group chats are answered (or not) by their own rules, and go no further.
-    application.add_handler(TypeHandler(Update, groups.in_group), group=-2)
-    # Group -1 runs next and does not stop the update from reaching the handlers below.
-    application.add_handler(TypeHandler(Update, reminders.on_any_update), group=-1)
+    application.add_handler(Matching(_from_a_group, groups.in_group).bind(application), group=-2)
+    # A user marked as having blocked the bot writes again: they unblocked it. Checked against
+    # memory, so an ordinary update costs nothing here.
+    application.add_handler(Matching(_from_a_blocked_user, reminders.on_any_update).bind(application), group=-1)
     # Edits never run a command or store a measurement again (CommandHandler matches edits).
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, common.on_edited))
     for name, callback in commands.items():
