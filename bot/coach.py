@@ -194,15 +194,18 @@ class Coach:
             await self._announce(moved_on, routine, events)
             return texts.TOAST_SAVED if reach is not None else ""
 
-    async def open_question(self, user_id: int) -> Session | None:
-        """The user's session if it is at an assessment step (a typed number is its answer)."""
-        session = await self._storage.active_session(user_id)
+    async def active_session(self, user_id: int) -> Session | None:
+        return await self._storage.active_session(user_id)
+
+    def is_asking(self, session: Session | None) -> bool:
+        """Whether ``session`` is at an assessment step (a typed number is its answer)."""
         if session is None:
-            return None
+            return False
         routine = self._routine_of(session)
-        if routine is None or not machine.asks_for_reach(routine.step(session.step_index)):
-            return None
-        return session
+        return routine is not None and machine.asks_for_reach(routine.step(session.step_index))
+
+    def routine_in(self, session: Session | None) -> Routine | None:
+        return self._routine_of(session) if session is not None else None
 
     async def stop_quietly(self, user_id: int) -> None:
         """End the user's session without a word (they blocked the bot)."""
@@ -212,10 +215,6 @@ class Coach:
                 stopped, _ = machine.stop(session, self._clock.now())
                 await self._save(stopped, None)
                 self._withdraw_card(session)
-
-    async def current_routine(self, user_id: int) -> Routine | None:
-        session = await self._storage.active_session(user_id)
-        return self._routine_of(session) if session else None
 
     # -- the clock -----------------------------------------------------------------------------
 

@@ -8,17 +8,25 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.handlers.common import reply, services
 from bot.reach import ReachError, parse_reach
+from bot.session import Session
+
+#: "Not read yet" for the session argument below (None means "read: there is none").
+_UNREAD = object()
 
 
-async def answer_open_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+async def answer_open_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, session: Session | None | object = _UNREAD
+) -> bool:
     """If the user is at an assessment step, take ``text`` as their reach (or re-ask with
-    examples when it is not one). True if the text was taken as an answer."""
+    examples when it is not one). True if the text was taken as an answer. ``session`` is the
+    user's active session if the caller already read it."""
     user = update.effective_user
     if user is None:
         return False
     coach = services(context).coach
-    session = await coach.open_question(user.id)
-    if session is None or session.id is None:
+    if session is _UNREAD:
+        session = await coach.active_session(user.id)
+    if not isinstance(session, Session) or session.id is None or not coach.is_asking(session):
         return False
     try:
         reach = parse_reach(text)
@@ -38,14 +46,15 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if user is None:
         return
     text = message.text if message is not None else None
+    coach = services(context).coach
+    session = await coach.active_session(user.id)  # read once, for both questions below
     if text is not None:
-        if await answer_open_question(update, context, text):
+        if await answer_open_question(update, context, text, session):
             return
         if _is_a_reach(text):
             await reply(update, context, texts.REACH_OUTSIDE_ROUTINE)
             return
-    routine = await services(context).coach.current_routine(user.id)
-    await reply(update, context, texts.unexpected_message(routine))
+    await reply(update, context, texts.unexpected_message(coach.routine_in(session)))
 
 
 def source_of(update: Update) -> str:
