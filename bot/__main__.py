@@ -41,16 +41,20 @@ def main() -> int:
 
 async def _serve(settings: Settings) -> str | None:
     """Run until SIGINT/SIGTERM (returns None) or until the bot cannot go on (returns why)."""
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    ended: asyncio.Future[str | None] = loop.create_future()
+
+    def end(reason: str | None) -> None:
+        if not ended.done():
+            ended.set_result(reason)
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, end, None)
     async with running(settings) as bot:
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({stopping, bot.fatal}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
+        bot.fatal.add_done_callback(lambda fatal: end(fatal.result()))
+        reason = await ended
         log.info("Stopping")
-        return bot.fatal.result() if bot.fatal.done() else None
+        return reason
 
 
 def _fail(message: str) -> int:

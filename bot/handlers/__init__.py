@@ -7,7 +7,8 @@ spinner stops, and anything unexpected gets a hint rather than silence. One modu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -38,7 +39,7 @@ class Matching(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
     def __init__(
         self,
         predicate: Callable[[Update, Application], bool],  # type: ignore[type-arg]
-        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
     ) -> None:
         super().__init__(callback)
         self.predicate = predicate
