@@ -130,3 +130,12 @@ async def test_within_telegrams_limits_a_burst_provokes_no_429(make_settings, te
             await user.next_message()
         await bot.observe()
     assert telegram.rejected_429 == 0
+
+
+async def test_above_telegrams_free_rate_messages_go_as_paid_broadcasts(make_settings, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    for rate, paid in ((30, None), (100, True)):
+        async with running(make_settings(send_rate_per_second=rate), clock, poll_timeout=POLL_TIMEOUT):
+            await user.send("/help")
+            await user.next_message("What I can do")
+        assert telegram.calls_to("sendMessage")[-1].params.get("allow_paid_broadcast") == paid
