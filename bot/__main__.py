@@ -43,18 +43,32 @@ async def _serve(settings: Settings) -> str | None:
     """Run until SIGINT/SIGTERM (returns None) or until the bot cannot go on (returns why)."""
     loop = asyncio.get_running_loop()
     ended: asyncio.Future[str | None] = loop.create_future()
+    starting = asyncio.current_task()
 
     def end(reason: str | None) -> None:
         if not ended.done():
             ended.set_result(reason)
 
+    def on_signal() -> None:
+        if starting is not None and not ended.done() and not started:
+            starting.cancel()  # still starting (perhaps waiting for Telegram): stop at once
+        end(None)
+
+    started = False
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, end, None)
-    async with running(settings) as bot:
-        bot.fatal.add_done_callback(lambda fatal: end(fatal.result()))
-        reason = await ended
-        log.info("Stopping")
-        return reason
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        async with running(settings) as bot:
+            started = True
+            bot.fatal.add_done_callback(lambda fatal: end(fatal.result()))
+            reason = await ended
+            log.info("Stopping")
+            return reason
+    except asyncio.CancelledError:
+        if started:
+            raise
+        log.info("Stopped while starting")
+        return None
 
 
 def _fail(message: str) -> int:

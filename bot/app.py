@@ -48,6 +48,8 @@ CLEANUP_INTERVAL_SECONDS = 600
 INBOX_KEPT = timedelta(days=2)
 #: At shutdown, how long updates being handled get to finish.
 WIND_DOWN_SECONDS = 5.0
+#: At shutdown, how long queued messages get to go out.
+DRAIN_SECONDS = 10.0
 #: How long start-up keeps retrying Telegram before giving up with one line.
 STARTUP_PATIENCE_SECONDS = 120.0
 
@@ -136,14 +138,19 @@ async def running(
             flood=FloodGuard(settings.flood_limit, settings.flood_period_seconds),
             on_flood=lambda update: _slow_down(update, messenger),
             on_done=lambda update: poller_ref[0].handled(update) if poller_ref else None,
+            # A chat holding as many updates as one user may send per period is full.
+            max_waiting_per_chat=settings.flood_limit,
         )
         updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=settings.request_timeout_seconds)
         application = build_application(settings, processor, updates_request)
-        dispatcher = Dispatcher(
-            settings.send_rate_per_second,
-            on_blocked=lambda chat_id: reminders.chat_blocked(chat_id),
-            on_fatal=stop_with,
-        )
+        async def blocked(chat_id: int) -> None:
+            # Telegram refused a message (403): a user who blocked the bot gets no more
+            # reminders and their routine ends; a group only affects that group.
+            await reminders.chat_blocked(chat_id)
+            if chat_id > 0:
+                await coach.stop_quietly(chat_id)
+
+        dispatcher = Dispatcher(settings.send_rate_per_second, on_blocked=blocked, on_fatal=stop_with)
         messenger = TelegramMessenger(application.bot, dispatcher)
         coach = Coach(storage, routines, messenger, clock)
         reminders = Reminders(
@@ -169,22 +176,26 @@ async def running(
                     "register the command menu", lambda: application.bot.set_my_commands(handlers.bot_commands())
                 )
                 await application.start()
-                resumed = await coach.recover()
-                if resumed:
-                    log.info("Picked up %d session(s) that were running before the restart", resumed)
-                await reminders.load_blocked()
-                await courier.start()
-                # Claim what fell due while we were down before the first update is handled.
-                await reminders.sweep()
-                _schedule_clock(application, coach, reminders, storage, settings)
-                await poller.start()
-                log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
                 try:
+                    resumed = await coach.recover()
+                    if resumed:
+                        log.info("Picked up %d session(s) that were running before the restart", resumed)
+                    await reminders.load_blocked()
+                    await reminders.revive_parked()
+                    await courier.start()
+                    # Claim what fell due while we were down before the first update is handled.
+                    await reminders.sweep()
+                    _schedule_clock(application, coach, reminders, storage, settings)
+                    await poller.start()
+                    log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
                     yield Running(application, dispatcher, courier, coach, reminders, fatal)
                 finally:
+                    # Stop taking updates in, let those in hand finish (briefly), stop handing
+                    # out reminders, and send what is queued while the connection is still open.
                     await poller.stop()
-                    await _wind_down(application)
-                    await courier.stop()
+                    await _wind_down(application, processor)
+                    await courier.stop(DRAIN_SECONDS)
+                    await dispatcher.stop(DRAIN_SECONDS)
                     await poller.close()
             finally:
                 await application.shutdown()
@@ -194,25 +205,29 @@ async def running(
         await storage.close()
 
 
-async def _wind_down(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop the clock, give updates already fetched a moment to finish (any that do not stay
-    recorded and are handled after the restart), then stop the application."""
+async def _wind_down(application: Application, processor: ChatOrderedProcessor) -> None:  # type: ignore[type-arg]
+    """Stop the clock, give updates already fetched a moment to finish, cut off those that do
+    not (they stay recorded as not done and are handled after the restart), then stop the
+    application."""
     if application.job_queue is not None:
         await application.job_queue.stop(wait=True)
     try:
-        await asyncio.wait_for(application.update_queue.join(), WIND_DOWN_SECONDS)
+        await asyncio.wait_for(asyncio.shield(application.update_queue.join()), WIND_DOWN_SECONDS)
     except TimeoutError:
-        log.warning("Stopping with updates still being handled; they are handled after the restart")
+        cut = processor.cut_off()
+        log.warning("Stopped %d update(s) still being handled; they are handled after the restart", cut)
     if application.running:
         await application.stop()
 
 
 async def _slow_down(update: Update, messenger: TelegramMessenger) -> None:
+    """The one warning a flooding user gets: a toast for a button, else a message (queued in
+    the chat's order, not awaited: the dropped update is done either way)."""
     chat = update.effective_chat
     if update.callback_query is not None:
         await update.callback_query.answer(texts.SLOW_DOWN_TOAST)
     elif chat is not None:
-        await messenger.post(chat.id, texts.SLOW_DOWN)
+        messenger.post(chat.id, texts.SLOW_DOWN)
 
 
 async def _patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:

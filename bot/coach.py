@@ -35,6 +35,8 @@ SWEEP_CONCURRENCY = 32
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 #: A pose card is worth sending while its hold lasts, and at least this long (seconds).
 MIN_CARD_TTL = 10.0
+#: How long an end-of-routine summary stays worth sending (seconds).
+SUMMARY_TTL = 3600.0
 #: At the end of a routine, how long the summary waits to learn whether the last card arrived.
 LAST_CARD_WAIT = 2.0
 
@@ -336,7 +338,8 @@ class Coach:
                 case HalfwayCue(step_index):
                     self._messenger.post(session.chat_id, texts.halfway(routine.step(step_index)), traffic=Traffic.CARD)
                 case ReachAsked():
-                    await self._send_pose(session, routine, note=None)
+                    # The same step again, as a question: its first card already counted.
+                    await self._send_pose(session, routine, note=None, counts=False)
                 case ReachNotAnswered():
                     self._messenger.post(session.chat_id, texts.REACH_NOT_ANSWERED, traffic=Traffic.CARD)
                 case Ended(status):
@@ -349,9 +352,12 @@ class Coach:
                         texts.summary(routine, session, change),
                         menus.after_session(routine),
                         traffic=Traffic.CARD,
+                        ttl=SUMMARY_TTL,  # worth reading long after the routine ended
                     )
 
-    async def _send_pose(self, session: Session, routine: Routine, note: str | None) -> None:
+    async def _send_pose(
+        self, session: Session, routine: Routine, note: str | None, *, counts: bool = True
+    ) -> None:
         """Send the current pose as a new message and take the buttons off the last one.
 
         The card is queued, not awaited: the session clock never waits for Telegram. When it
@@ -371,18 +377,20 @@ class Coach:
             self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
             await self._storage.set_pose_message(session.id, None)
         task = asyncio.create_task(
-            self._card_arrived(session.id, session.step_index, session.chat_id, ticket), name="pose-card"
+            self._card_arrived(session.id, session.step_index, session.chat_id, ticket, counts), name="pose-card"
         )
         self._cards[session.id] = (ticket, task)
 
-    async def _card_arrived(self, session_id: int, step_index: int, chat_id: int, ticket: Ticket) -> None:
+    async def _card_arrived(
+        self, session_id: int, step_index: int, chat_id: int, ticket: Ticket, counts: bool
+    ) -> None:
         outcome = await ticket
         try:
             if outcome.delivered and outcome.message_id is not None:
                 if not await self._storage.set_pose_message(session_id, outcome.message_id, step_index):
                     # The session moved on while the card was on its way: its buttons are stale.
                     self._messenger.clear_buttons(chat_id, outcome.message_id)
-            elif _missed(outcome):
+            elif counts and _missed(outcome):
                 log.warning("Pose card for session %s step %d was not delivered: %s", session_id, step_index, outcome.status)
                 await self._storage.count_missed_card(session_id)
         except Exception:

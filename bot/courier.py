@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.menus import Keyboard
-from bot.messenger import Messenger, Outcome, Status, Traffic
+from bot.messenger import Messenger, Outcome, Status, Ticket, Traffic
 from bot.schedule import LATE_LIMIT
 from bot.storage import Delivery, Storage
 
@@ -130,12 +130,17 @@ class Courier:
         for delivery in batch:
             if self._stopping:
                 break
+            try:
+                text, keyboard = self._render(delivery)
+            except Exception:
+                log.exception("Cannot render reminder %s; marking it failed", delivery.id)
+                await self._storage.finish_delivery(delivery.id, "failed")
+                continue
             await self._room.acquire()
-            self._hand_over(delivery)
+            self._hand_over(delivery, text, keyboard)
         return len(batch)
 
-    def _hand_over(self, delivery: Delivery) -> None:
-        text, keyboard = self._render(delivery)
+    def _hand_over(self, delivery: Delivery, text: str, keyboard: Keyboard) -> None:
         worth_until = delivery.due_at + LATE_LIMIT
         ticket = self._messenger.post(
             delivery.chat_id,
@@ -150,9 +155,11 @@ class Courier:
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
 
-    async def _settle(self, delivery: Delivery, ticket: object) -> None:
+    async def _settle(self, delivery: Delivery, ticket: Ticket) -> None:
         try:
-            outcome: Outcome = await ticket  # type: ignore[misc]
+            outcome: Outcome = await ticket
+            if outcome.status is Status.CANCELLED:
+                return  # withdrawn at shutdown: still 'pending' if never tried, so sent later
             status = _RECORDED_AS.get(outcome.status, "failed")
             if status == "sent":
                 self.stats.sent += 1

@@ -200,7 +200,7 @@ class Reminders:
         """Telegram refused a message to ``chat_id`` (403). A private chat is its user: they
         blocked the bot. A group only affects that group; nobody's own reminders change."""
         if chat_id < 0:
-            await self.group_changed(chat_id, "group", "", "left")
+            await self._storage.set_chat_status(chat_id, None, None, "left", self._clock.now())
             return
         await self._storage.set_blocked(chat_id, self._clock.now())
         (await self._blocked_users()).add(chat_id)
@@ -212,6 +212,19 @@ class Reminders:
         """At start-up: learn who has blocked the bot, so that :meth:`marked_blocked` needs no
         database round trip per update."""
         await self._blocked_users()
+
+    async def revive_parked(self) -> int:
+        """At start-up: reschedule users whose reminders were parked by a block that no longer
+        stands (earlier releases blocked users for what happened in groups)."""
+        revived = 0
+        for user_id in await self._storage.parked_users():
+            user = await self._storage.get_user(user_id)
+            if user is not None:
+                await self._reschedule(user_id, self._zone(user))
+                revived += 1
+        if revived:
+            log.info("Reminders of %d user(s) were parked without a block; rescheduled", revived)
+        return revived
 
     def marked_blocked(self, user_id: int) -> bool:
         return self._blocked is not None and user_id in self._blocked

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -326,13 +326,18 @@ class Storage:
         """Run several statements atomically; other coroutines wait until it commits."""
         async with self._lock:
             self._transaction_owner = asyncio.current_task()
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
+                # A statement runs to its end on aiosqlite's thread even when the task awaiting
+                # it is cancelled: wait for BEGIN and COMMIT to finish, so a cancellation (at
+                # shutdown) can never leave the connection inside a transaction.
+                await _to_the_end(self._db.execute("BEGIN IMMEDIATE"))
+                try:
+                    yield
+                    await _to_the_end(self._db.execute("COMMIT"))
+                except BaseException:
+                    if self._db.in_transaction:
+                        await _to_the_end(self._db.execute("ROLLBACK"))
+                    raise
             finally:
                 self._transaction_owner = None
 
@@ -439,17 +444,32 @@ class Storage:
 
     # -- group chats ---------------------------------------------------------------------------
 
-    async def set_chat_status(self, chat_id: int, kind: str, title: str, status: str, now: datetime) -> None:
-        """Remember a group's state (member, left, kicked...). Users are not touched."""
+    async def set_chat_status(
+        self, chat_id: int, kind: str | None, title: str | None, status: str, now: datetime
+    ) -> None:
+        """Remember a group's state (member, left, kicked...); a kind or title not given keeps
+        what is known. Users are not touched."""
         await self._execute(
             """
-            INSERT INTO chats (chat_id, kind, title, status, updated_at) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO chats (chat_id, kind, title, status, updated_at)
+            VALUES (?, COALESCE(?, 'group'), COALESCE(?, ''), ?, ?)
             ON CONFLICT (chat_id) DO UPDATE SET
-                kind = excluded.kind, title = excluded.title, status = excluded.status,
+                kind = COALESCE(?, kind), title = COALESCE(?, title), status = excluded.status,
                 updated_at = excluded.updated_at
             """,
-            (chat_id, kind, title[:128], status, _ts(now)),
+            (chat_id, kind, title[:128] if title else title, status, _ts(now), kind, title[:128] if title else title),
         )
+
+    async def parked_users(self) -> list[int]:
+        """Users not blocked whose reminders are parked anyway (a block that was undone
+        without a reschedule, e.g. by a migration)."""
+        rows = await self._fetch_all(
+            """
+            SELECT DISTINCT s.user_id FROM schedules s JOIN users u ON u.user_id = s.user_id
+            WHERE s.kind != 'snooze' AND s.next_due_at IS NULL AND u.blocked_at IS NULL
+            """
+        )
+        return [row["user_id"] for row in rows]
 
     async def chat_status(self, chat_id: int) -> str | None:
         row = await self._fetch_one("SELECT status FROM chats WHERE chat_id = ?", (chat_id,))
@@ -470,9 +490,10 @@ class Storage:
         typed in) is already stored."""
         return await self._execute(
             """
-            INSERT OR IGNORE INTO measurements
+            INSERT INTO measurements
                 (user_id, session_id, taken_at, value_cm, landmark, phase, convention, source)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, source) WHERE source IS NOT NULL DO NOTHING
             """,
             (
                 user_id, session_id, _ts(taken_at), reach.cm,
@@ -791,6 +812,16 @@ class Storage:
             (_ts(updated_before),),
         )
         return [_session(row) for row in rows]
+
+
+async def _to_the_end(statement: Awaitable[object]) -> None:
+    """Await ``statement``; if cancelled meanwhile, still wait for it to finish, then re-raise."""
+    running = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.gather(running, return_exceptions=True)
+        raise
 
 
 # -- row mapping ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.messenger import Status
 from bot.telegram.dispatcher import COSMETIC_BACKLOG, Dispatcher, Priority
+from bot.telegram.transport import MaybeSent, RequestNotSent
 
 
 class Wire:
@@ -57,6 +58,36 @@ async def test_one_chats_messages_keep_their_order() -> None:
         dispatcher.submit(1, wire.request(f"m{n}"), priority=Priority.URGENT, ttl=60)
     await run(dispatcher)
     assert wire.sent == [f"m{n}" for n in range(5)]
+
+
+async def test_a_message_being_retried_is_not_overtaken_by_the_next_one_in_its_chat() -> None:
+    wire, dispatcher = Wire(), Dispatcher(0)
+    wire.fail["card"] = [NetworkError("Bad Gateway"), NetworkError("Bad Gateway"), RequestNotSent("refused")]
+    dispatcher.submit(1, wire.request("card"), priority=Priority.URGENT, ttl=30)
+    dispatcher.submit(1, wire.request("halfway cue"), priority=Priority.URGENT, ttl=30)
+    dispatcher.submit(2, wire.request("other chat"), priority=Priority.URGENT, ttl=30)
+    await run(dispatcher)
+    assert wire.sent.index("card") < wire.sent.index("halfway cue")
+    assert wire.sent[0] == "other chat"  # another chat does not wait for it
+
+
+async def test_an_answer_goes_before_a_reminder_still_waiting_in_the_same_chat() -> None:
+    wire, dispatcher = Wire(), Dispatcher(0)
+    dispatcher.submit(1, wire.request("reminder"), priority=Priority.SCHEDULED, ttl=60)
+    dispatcher.submit(1, wire.request("answer"), priority=Priority.URGENT, ttl=60)
+    await run(dispatcher)
+    assert wire.sent == ["answer", "reminder"]
+
+
+async def test_a_connection_dropped_after_sending_resends_only_what_prefers_a_duplicate() -> None:
+    wire, dispatcher = Wire(), Dispatcher(0)
+    wire.fail["reminder"] = [MaybeSent("disconnected")]
+    wire.fail["card"] = [MaybeSent("disconnected")]
+    reminder = dispatcher.submit(1, wire.request("reminder"), priority=Priority.SCHEDULED, ttl=60)
+    card = dispatcher.submit(2, wire.request("card"), priority=Priority.URGENT, ttl=60, resend_if_dropped=True)
+    await run(dispatcher)
+    assert (await reminder).status is Status.UNSURE and wire.attempts["reminder"] == 1
+    assert (await card).status is Status.DELIVERED and wire.attempts["card"] == 2
 
 
 async def test_transient_faults_are_retried_until_delivered() -> None:
@@ -153,7 +184,8 @@ async def test_a_429_in_one_chat_does_not_hold_the_others() -> None:
     assert (await asyncio.wait_for(private, 5)).status is Status.DELIVERED
     assert not group.done()
     await dispatcher.stop(timeout=0)
-    assert (await group).status is Status.GAVE_UP
+    outcome = await group
+    assert outcome.status is Status.CANCELLED and outcome.detail == "shutting down"
 
 
 async def _until(condition: Callable[[], bool]) -> None:

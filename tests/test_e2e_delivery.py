@@ -12,7 +12,7 @@ import pytest
 from bot import coach as coach_module
 from bot.app import running
 from tests.conftest import POLL_TIMEOUT
-from tests.fake_telegram import Delay, Drop, FakeTelegram, RateLimits, Status
+from tests.fake_telegram import Delay, Drop, DropAfter, FakeTelegram, RateLimits, Status
 
 
 def at(clock, hour: int, minute: int = 0) -> None:
@@ -55,16 +55,37 @@ async def test_a_reminder_arrives_exactly_once_when_telegram_answers_too_slowly(
         assert db.execute("SELECT status FROM deliveries").fetchall() == [("unknown",)]
 
 
-async def test_a_reminder_goes_out_through_429s_5xx_and_dropped_connections(bot, telegram: FakeTelegram, clock) -> None:
+async def test_a_reminder_goes_out_through_429s_and_5xx(bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()
     await user.send("/remind 12:30")
     await user.next_message("Daily reminder set")
-    telegram.inject("sendMessage", Status(502), Drop(), Status(429, retry_after=1), Status(500))
+    telegram.inject("sendMessage", Status(502), Status(429, retry_after=1), Status(500))
     at(clock, 12, 30)
     await user.next_message("Time to stretch")
     await bot.observe()
     assert len(reminders_of(user)) == 1
-    assert len(telegram.faults_served) == 4
+    assert len(telegram.faults_served) == 3
+
+
+async def test_a_reminder_is_not_sent_again_after_the_connection_dropped_once_sent(
+    make_settings, telegram: FakeTelegram, clock
+) -> None:
+    """Telegram took the message, then the connection broke before its answer: the bot cannot
+    know the reminder arrived, and does not risk sending it twice."""
+    settings = make_settings()
+    user = telegram.user()
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT) as bot:
+        await user.send("/remind 12:30")
+        await user.next_message("Daily reminder set")
+        telegram.inject("sendMessage", DropAfter())
+        at(clock, 12, 30)
+        await user.next_message("Time to stretch")
+        for minute in (31, 40):
+            at(clock, 12, minute)
+            await bot.observe()
+        assert len(reminders_of(user)) == 1
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT status FROM deliveries").fetchall() == [("unknown",)]
 
 
 async def test_every_pose_is_shown_through_429s_5xx_and_dropped_connections(bot, telegram: FakeTelegram, clock) -> None:

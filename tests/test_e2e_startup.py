@@ -148,3 +148,39 @@ async def test_nothing_a_user_sent_is_lost_when_the_process_is_killed(tmp_path: 
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), 30)
     assert values == [float(v) for v in range(1, 41)], f"{answered_before_the_kill} answered before the kill"
+
+
+async def test_an_update_cut_off_at_shutdown_is_handled_after_the_restart(
+    make_settings, telegram: FakeTelegram, clock, monkeypatch
+) -> None:
+    """Telegram fails every send while the bot stops: the update being answered is cut off after
+    a short grace, stays recorded as not done, and is answered after the restart."""
+    import bot.app as app_module
+
+    monkeypatch.setattr(app_module, "WIND_DOWN_SECONDS", 0.2)
+    monkeypatch.setattr(app_module, "DRAIN_SECONDS", 0.2)
+    settings = make_settings()
+    user = telegram.user()
+    telegram.inject_always("sendMessage", Status(502))
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/help")
+        await telegram.wait_until(lambda: telegram.calls_to("sendMessage"), what="the answer being tried")
+    telegram.clear_faults()
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+        await user.next_message("What I can do")
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT status FROM inbox").fetchall() == [("done",)]
+
+
+async def test_sigterm_while_start_up_waits_for_telegram_stops_at_once(tmp_path: Path, telegram: FakeTelegram) -> None:
+    telegram.inject_always("getMe", Status(502))
+    process = await start_bot(tmp_path, bot_env(tmp_path, telegram))
+    try:
+        await telegram.wait_until(lambda: len(telegram.calls_to("getMe")) >= 1, what="start-up trying getMe")
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)  # not the 120 s of patience
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in err.decode()

@@ -96,3 +96,42 @@ async def test_a_database_from_an_older_version_is_migrated_in_place(tmp_path: P
         assert [row["name"] for row in applied] == [name for name, _ in MIGRATIONS]
     finally:
         await upgraded.close()
+
+
+async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_revived(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Earlier releases stored a group as a user's chat, and blocked the user (parking their
+    reminders) when the bot left that group. The upgrade points them back at their private chat,
+    lifts the block, and start-up puts their reminders back on the clock."""
+    import bot.storage as storage_module
+    from bot.clock import ManualClock
+    from bot.config import SHIPPED_ROUTINES_DIR
+    from bot.reminders import Reminders
+    from bot.routines import load_routines
+
+    path = tmp_path / "old.sqlite3"
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:4])
+    old = await Storage.open(path)
+    await old._execute(
+        "INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at, blocked_at) "
+        "VALUES (7, -1001234, 'Alex', ?, ?, ?)",
+        (T0.timestamp(), T0.timestamp(), T0.timestamp()),
+    )
+    await old._execute(
+        "INSERT INTO schedules (user_id, kind, local_time, days, next_due_at) VALUES (7, 'daily', '12:30', 31, NULL)"
+    )
+    await old.close()
+
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS)
+    upgraded = await Storage.open(path)
+    try:
+        user = await upgraded.get_user(7)
+        assert user is not None and user.chat_id == 7 and user.blocked_at is None
+        service = Reminders(upgraded, load_routines(SHIPPED_ROUTINES_DIR), None, ManualClock(T0), "UTC")  # type: ignore[arg-type]
+        assert await service.revive_parked() == 1
+        (schedule,) = await upgraded.schedules_of(7)
+        assert schedule.next_due_at is not None
+        assert await service.revive_parked() == 0
+    finally:
+        await upgraded.close()

@@ -4,19 +4,21 @@ Telegram lets a bot send about 30 messages a second in all, about one a second i
 chat and 20 a minute into one group, and answers 429 "retry after N" beyond that. Every send and
 edit is queued here with a priority and a deadline, and one loop hands them out:
 
-* highest priority first (:class:`Priority`): answers and pose cards, then reminders, then
-  cosmetic edits; within a priority, first come first served, so one chat's messages keep
-  their order;
+* one request per chat at a time, in order: a chat's next message waits until the one before it
+  was delivered or given up (so "saved" never overtakes the pose card, nor a retried card the
+  next one); among a chat's waiting messages the more urgent goes first;
+* across chats, highest priority first (:class:`Priority`): answers and pose cards, then
+  reminders, then cosmetic edits; within a priority, first come first served;
 * evenly paced under the overall rate (a few per cent below it, so network jitter never
   pushes Telegram's one-second window over), each chat within its own window, and a chat that
   got a 429 waits out its ``retry_after`` (the whole bot waits when several chats get one at
   once, which means the bot-wide limit was hit);
-* transient faults (5xx, a connection refused or dropped, 429) are retried with exponential
-  backoff and jitter until the message's deadline, then given up: the sender is told, so it can
-  be honest about it;
-* a request that timed out after it was sent may have been delivered: it is never sent again
-  (:attr:`~bot.messenger.Status.UNSURE`), because a duplicate is the worse failure when Telegram
-  is merely slow;
+* transient faults (5xx, a connection refused, 429) are retried with exponential backoff and
+  jitter until the message's deadline, then given up: the sender is told, so it can be honest;
+* a request that may have reached Telegram without an answer (a timeout after sending) is never
+  sent again (:attr:`~bot.messenger.Status.UNSURE`): a duplicate is the worse failure when
+  Telegram is merely slow. A connection dropped after sending is the same doubt; it is retried
+  only for messages whose sender prefers a rare duplicate to a loss (``resend_if_dropped``);
 * cosmetic edits are dropped, never queued for long, when the queue is busy.
 
 Callback-query answers do not go through here: Telegram does not count them, and they must never
@@ -43,6 +45,7 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.messenger import BeforeAttempt, Outcome, Status, Ticket
+from bot.telegram.transport import MaybeSent
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = {0: 2.0, 1: 15.0, 2: 2.0}
 #: Cosmetic edits are dropped at once when this many messages are already waiting.
 COSMETIC_BACKLOG = 20
+SHUTTING_DOWN = "shutting down"
 
 
 class Priority(IntEnum):
@@ -84,8 +88,13 @@ class _Job:
     before_attempt: BeforeAttempt | None
     #: New messages count against the chat's window; edits only against the overall rate.
     counts_in_chat: bool
+    #: Whether a connection dropped after sending may be retried (a rare duplicate is better
+    #: than a loss for this message).
+    resend_if_dropped: bool
     attempts: int = 0
     state: str = "queued"  # queued -> sending -> done
+    #: Which entry in the scheduling heaps is this job's live one (older entries are skipped).
+    token: int = 0
 
     def key(self) -> tuple[int, int]:
         return (self.priority, self.seq)
@@ -95,6 +104,9 @@ class _Job:
 class _Chat:
     sent: deque[float] = field(default_factory=deque)
     hold_until: float = 0.0
+    #: The chat's one job in the scheduling heaps or in flight; the rest wait in ``later``.
+    current: _Job | None = None
+    later: list[tuple[tuple[int, int], _Job]] = field(default_factory=list)
 
 
 @dataclass
@@ -118,7 +130,7 @@ class Dispatcher:
         *,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
         on_fatal: Callable[[str], None] | None = None,
-        max_in_flight: int = 256,
+        max_in_flight: int = 192,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rate = rate_per_second
@@ -126,8 +138,9 @@ class Dispatcher:
         self._on_blocked = on_blocked
         self._on_fatal = on_fatal
         self._now = monotonic
-        self._ready: list[tuple[tuple[int, int], _Job]] = []
-        self._waiting: list[tuple[float, int, _Job]] = []
+        self._ready: list[tuple[tuple[int, int], int, _Job]] = []
+        self._waiting: list[tuple[float, int, int, _Job]] = []
+        self._tokens = itertools.count(1)
         self._seq = itertools.count()
         self._chats: dict[int, _Chat] = {}
         self._next_slot = 0.0
@@ -136,6 +149,7 @@ class Dispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._max_in_flight = max_in_flight
         self._unfinished = 0
+        self._stopping = False
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -158,11 +172,14 @@ class Dispatcher:
             self._task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Send what is due within ``timeout`` seconds, then give up the rest."""
+        """Send what is due within ``timeout`` seconds; the rest is withdrawn unsent
+        (:attr:`~bot.messenger.Status.CANCELLED`, "shutting down"), so its sender can send it
+        after the restart."""
         try:
             await asyncio.wait_for(self.idle(), timeout)
         except TimeoutError:
             log.warning("Stopping with %d message(s) unsent", self.backlog())
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -171,7 +188,7 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
         for job in self._queued_jobs():
-            self._finish(job, Outcome(Status.GAVE_UP, detail="shutting down"))
+            self._finish(job, Outcome(Status.CANCELLED, detail=SHUTTING_DOWN))
         self._ready.clear()
         self._waiting.clear()
 
@@ -185,7 +202,8 @@ class Dispatcher:
                 return
 
     def backlog(self) -> int:
-        return len(self._ready) + len(self._waiting)
+        """Messages waiting to be sent (not counting those in flight)."""
+        return self._unfinished - len(self._in_flight)
 
     # -- queueing --------------------------------------------------------------------------------
 
@@ -198,10 +216,14 @@ class Dispatcher:
         ttl: float,
         before_attempt: BeforeAttempt | None = None,
         counts_in_chat: bool = True,
+        resend_if_dropped: bool = False,
     ) -> Ticket:
         """Queue ``call`` (one Bot API request to ``chat_id``); it stays worth sending for
         ``ttl`` seconds."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if self._stopping:
+            future.set_result(Outcome(Status.CANCELLED, detail=SHUTTING_DOWN))
+            return Ticket(future)
         if priority is Priority.COSMETIC and self.limits_on and self.backlog() >= COSMETIC_BACKLOG:
             self.stats.dropped += 1
             future.set_result(Outcome(Status.DROPPED, detail="busy"))
@@ -215,12 +237,31 @@ class Dispatcher:
             future=future,
             before_attempt=before_attempt,
             counts_in_chat=counts_in_chat,
+            resend_if_dropped=resend_if_dropped,
         )
-        heapq.heappush(self._ready, (job.key(), job))
         self._unfinished += 1
         self._idle.clear()
-        self._wake.set()
+        chat = self._chats.setdefault(chat_id, _Chat())
+        if chat.current is None:
+            chat.current = job
+            self._push_ready(job)
+        elif chat.current.state == "queued" and job.key() < chat.current.key():
+            # More urgent than the chat's job that has not gone yet: it goes first.
+            heapq.heappush(chat.later, (chat.current.key(), chat.current))
+            chat.current = job
+            self._push_ready(job)
+        else:
+            heapq.heappush(chat.later, (job.key(), job))
         return Ticket(future, lambda: self._withdraw(job))
+
+    def _push_ready(self, job: _Job) -> None:
+        job.token = next(self._tokens)
+        heapq.heappush(self._ready, (job.key(), job.token, job))
+        self._wake.set()
+
+    def _push_waiting(self, job: _Job, not_before: float) -> None:
+        job.token = next(self._tokens)
+        heapq.heappush(self._waiting, (not_before, job.seq, job.token, job))
 
     def _withdraw(self, job: _Job) -> bool:
         if job.state != "queued":
@@ -249,23 +290,24 @@ class Dispatcher:
             return 3600.0  # a finishing request wakes the loop
         now = self._now()
         while self._waiting and self._waiting[0][0] <= now:
-            _, _, job = heapq.heappop(self._waiting)
-            heapq.heappush(self._ready, (job.key(), job))
+            _, _, token, job = heapq.heappop(self._waiting)
+            if token == job.token and job.state == "queued":
+                self._push_ready(job)
         next_waiting = self._waiting[0][0] - now if self._waiting else 3600.0
         if not self._ready:
             return next_waiting
         slot = max(self._next_slot, self._global_hold)
         if slot > now:
             return min(slot - now, next_waiting)
-        _, job = heapq.heappop(self._ready)
-        if job.state != "queued":
+        _, token, job = heapq.heappop(self._ready)
+        if token != job.token or job.state != "queued":
             return None
         if job.deadline < now:
             self._expire(job)
             return None
         chat_free = self._chat_free_at(job, now)
         if chat_free > now:
-            heapq.heappush(self._waiting, (chat_free, job.seq, job))
+            self._push_waiting(job, chat_free)
             return None
         self._dispatch(job, now)
         return None
@@ -293,7 +335,6 @@ class Dispatcher:
             self._forget_idle_chats(now)
         task = asyncio.create_task(self._attempt(job), name=f"send-{job.seq}")
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
 
     async def _attempt(self, job: _Job) -> None:
         try:
@@ -303,7 +344,7 @@ class Dispatcher:
                     await job.before_attempt()
                 result = await job.call()
             except asyncio.CancelledError:
-                self._finish(job, Outcome(Status.GAVE_UP, detail="shutting down"))
+                self._finish(job, Outcome(Status.CANCELLED, detail=SHUTTING_DOWN))
                 raise
             except RetryAfter as exc:
                 self._rate_limited(job, _seconds(exc.retry_after))
@@ -330,7 +371,14 @@ class Dispatcher:
                     self.stats.rejected += 1
                     log.info("Telegram refused a request for chat %s: %s", job.chat_id, exc.message)
                     self._finish(job, Outcome(Status.REJECTED, detail=exc.message))
-            except NetworkError as exc:  # 5xx, connection refused or dropped
+            except MaybeSent as exc:
+                if job.resend_if_dropped:
+                    self._retry_later(job, str(exc))
+                else:
+                    self.stats.unsure += 1
+                    log.warning("Connection to Telegram dropped after a message to chat %s; not sending it again", job.chat_id)
+                    self._finish(job, Outcome(Status.UNSURE, detail=str(exc)))
+            except NetworkError as exc:  # 5xx, or the request never left (RequestNotSent)
                 self._retry_later(job, str(exc))
             except Exception:
                 log.exception("Sending to chat %s failed unexpectedly", job.chat_id)
@@ -340,6 +388,10 @@ class Dispatcher:
                 message_id = result.message_id if isinstance(result, Message) else None
                 self._finish(job, Outcome(Status.DELIVERED, message_id=message_id))
         finally:
+            # Before waking the loop, so that it sees the room this request leaves.
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.discard(task)  # type: ignore[arg-type]
             self._wake.set()
 
     def _rate_limited(self, job: _Job, retry_after: float) -> None:
@@ -368,7 +420,7 @@ class Dispatcher:
             return
         self.stats.retries += 1
         job.state = "queued"
-        heapq.heappush(self._waiting, (not_before, job.seq, job))
+        self._push_waiting(job, not_before)
 
     def _expire(self, job: _Job, reason: str = "") -> None:
         if job.priority is Priority.COSMETIC:
@@ -386,22 +438,36 @@ class Dispatcher:
         if job.state != "done":
             job.state = "done"
             self._unfinished -= 1
+            chat = self._chats.get(job.chat_id)
+            if chat is not None and chat.current is job:
+                chat.current = None
+                self._next_in_chat(chat)
             if self._unfinished == 0:
                 self._idle.set()
         if not job.future.done():
             job.future.set_result(outcome)
 
+    def _next_in_chat(self, chat: _Chat) -> None:
+        while chat.later:
+            _, job = heapq.heappop(chat.later)
+            if job.state == "queued":
+                chat.current = job
+                self._push_ready(job)
+                return
+
     def _queued_jobs(self) -> list[_Job]:
-        return [job for _, job in self._ready if job.state == "queued"] + [
-            job for _, _, job in self._waiting if job.state == "queued"
-        ]
+        jobs = {job for _, _, job in self._ready} | {job for _, _, _, job in self._waiting}
+        for chat in self._chats.values():
+            jobs.update(job for _, job in chat.later)
+        return [job for job in jobs if job.state == "queued"]
 
     def _forget_idle_chats(self, now: float) -> None:
         horizon = now - GROUP_WINDOW[1]
         self._chats = {
             chat_id: chat
             for chat_id, chat in self._chats.items()
-            if chat.hold_until > now or (chat.sent and chat.sent[-1] > horizon)
+            if chat.current is not None or chat.later or chat.hold_until > now
+            or (chat.sent and chat.sent[-1] > horizon)
         }
 
 

@@ -71,21 +71,21 @@ class FloodGuard:
 
     def __init__(self, limit: int = 20, period: float = 10.0) -> None:
         self._limit = limit
-        self._period = period
+        self.period = period
         self._users: dict[int, _Window] = {}
 
     def admit(self, user_id: int, sent_at: float | None = None) -> Verdict:
         """``sent_at``: epoch seconds the user sent it, if known."""
         now = sent_at if sent_at is not None else time.time()
+        if len(self._users) > 50_000 and user_id not in self._users:
+            self._forget_quiet_users(now)
         window = self._users.setdefault(user_id, _Window())
-        while window.seen and window.seen[0] <= now - self._period:
+        while window.seen and window.seen[0] <= now - self.period:
             window.seen.popleft()
         if len(window.seen) < self._limit:
             window.seen.append(max(now, window.seen[-1]) if window.seen else now)
             window.warned = False
             return Verdict.ADMIT
-        if len(self._users) > 50_000:
-            self._forget_quiet_users(now)
         if window.warned:
             return Verdict.DROP
         window.warned = True
@@ -93,7 +93,7 @@ class FloodGuard:
 
     def _forget_quiet_users(self, now: float) -> None:
         self._users = {
-            user_id: window for user_id, window in self._users.items() if window.seen and window.seen[-1] > now - self._period
+            user_id: window for user_id, window in self._users.items() if window.seen and window.seen[-1] > now - self.period
         }
 
 
@@ -107,6 +107,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         flood: FloodGuard | None = None,
         on_flood: Callable[[Update], Awaitable[None]] | None = None,
         on_done: Callable[[object], None] | None = None,
+        max_waiting_per_chat: int = 10,
     ) -> None:
         # python-telegram-bot's own semaphore is taken before the chat's turn comes; if it were
         # the bound, one flooding chat would hold every slot while waiting for its turn. So it
@@ -118,6 +119,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._on_done = on_done
         self._turns: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._handling: set[asyncio.Task[Any]] = set()
+        self._max_waiting = max_waiting_per_chat
+
+    def cut_off(self) -> int:
+        """At shutdown: stop every update still being handled or waiting for its turn. They
+        are not marked done, so the next start handles them. Returns how many."""
+        tasks = list(self._handling)
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -126,17 +137,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
         finished = False
         try:
             key = _chat_key(update)
-            verdict = self._verdict(update)
+            verdict = self._verdict(update, key)
             if verdict is not Verdict.ADMIT:
                 _discard(coroutine)
+                finished = True  # dropped on purpose: done, whatever becomes of the warning
                 if verdict is Verdict.WARN and self._on_flood is not None and isinstance(update, Update):
-                    # The warning is an answer in that chat: it keeps the chat's order.
-                    warning = self._on_flood(update)
-                    await (self._in_turn(key, warning) if key is not None else warning)
-                finished = True
+                    await self._warn(update)
                 return
             if key is None:
                 async with self._running:
@@ -145,10 +157,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await self._in_turn(key, coroutine)
             finished = True
         finally:
+            if task is not None:
+                self._handling.discard(task)
             if finished and self._on_done is not None:
                 self._on_done(update)
 
-    def _verdict(self, update: object) -> Verdict:
+    async def _warn(self, update: Update) -> None:
+        assert self._on_flood is not None
+        try:
+            await self._on_flood(update)
+        except Exception:  # noqa: BLE001 - a warning that cannot be sent is no reason to fail
+            log.warning("Could not tell user %s to slow down", update.effective_user.id if update.effective_user else "?")
+
+    def _verdict(self, update: object, key: int | None) -> Verdict:
         if not isinstance(update, Update) or update.my_chat_member is not None:
             return Verdict.ADMIT
         user = update.effective_user
@@ -159,6 +180,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         verdict = self._flood.admit(user.id, sent_at)
         if verdict is Verdict.WARN:
             log.info("User %s is sending too fast; dropping the excess", user.id)
+            return verdict
+        fresh = sent_at is None or sent_at > time.time() - self._flood.period
+        if verdict is Verdict.ADMIT and fresh and key is not None and self._waiting.get(key, 0) >= self._max_waiting:
+            # Live traffic faster than the chat can be answered (a private chat gets about one
+            # message a second; a group is shared): drop rather than queue for minutes. A
+            # backlog from while the bot was away (old dates) is not live traffic.
+            log.info("Chat %s has %d updates waiting; dropping one", key, self._waiting[key])
+            return Verdict.DROP
         return verdict
 
     async def _in_turn(self, key: int, coroutine: Awaitable[Any]) -> None:

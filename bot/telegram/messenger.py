@@ -26,6 +26,10 @@ DEFAULT_TTL = {
     Traffic.REMINDER: 30 * 60.0,
     Traffic.TIDY: 10.0,
 }
+#: A connection dropped after sending leaves a doubt: for a reminder a duplicate is the worse
+#: failure (never resent); an answer or a pose card is resent (a rare duplicate beats a gap).
+#: Edits are harmless to repeat.
+RESEND_IF_DROPPED = {Traffic.REPLY: True, Traffic.CARD: True, Traffic.REMINDER: False, Traffic.TIDY: True}
 PRIORITY = {
     Traffic.REPLY: Priority.URGENT,
     Traffic.CARD: Priority.URGENT,
@@ -146,6 +150,7 @@ class TelegramMessenger:
             ttl=DEFAULT_TTL[traffic] if ttl is None else ttl,
             before_attempt=before_attempt,
             counts_in_chat=not is_edit,
+            resend_if_dropped=is_edit or RESEND_IF_DROPPED[traffic],
         )
 
     def _paid(self) -> dict[str, Any]:

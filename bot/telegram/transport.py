@@ -17,12 +17,14 @@ twice, so each failure says whether the request may have reached Telegram:
     refused, DNS or TLS failure, connect_timeout    RequestNotSent              no: safe to retry
     written, no response within read_timeout        telegram.error.TimedOut     unknown
     the upload overran write_timeout (see below)    telegram.error.TimedOut     unknown
-    connection dropped after sending (disconnect,   telegram.error.NetworkError unknown
+    connection dropped after sending (disconnect,   MaybeSent                   unknown
       reset, truncated response)
     an HTTP error status (400, 403, 429, 5xx...)    PTB maps the status: BadRequest, Forbidden,
-                                                    RetryAfter, NetworkError...
+                                                    RetryAfter, NetworkError (5xx: an answer
+                                                    that nothing was done)
 
-``RequestNotSent`` and ``TimedOut`` both subclass ``NetworkError``; test for them first. No
+``RequestNotSent``, ``MaybeSent`` and ``TimedOut`` all subclass ``NetworkError``; test for them
+first. No
 aiohttp exception escapes, and no message carries more than the failure's kind and errno name:
 aiohttp's own messages contain the URL, and the URL contains the bot token. For the same reason
 the original exception is not chained (``raise ... from None``), so a logged traceback cannot
@@ -57,6 +59,12 @@ _FORM: Final = "application/x-www-form-urlencoded"
 
 class RequestNotSent(NetworkError):
     """The request certainly never reached the server, so sending it again cannot duplicate it."""
+
+    __slots__ = ()
+
+
+class MaybeSent(NetworkError):
+    """The connection broke after the request was written: the server may have acted on it."""
 
     __slots__ = ()
 
@@ -188,13 +196,13 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.SocketTimeoutError:
             raise TimedOut("Timed out waiting for the response; the request may have been received") from None
         except aiohttp.ServerDisconnectedError:
-            raise NetworkError("Server disconnected; the request may have been received") from None
+            raise MaybeSent("Server disconnected; the request may have been received") from None
         except aiohttp.ClientPayloadError:
-            raise NetworkError("Incomplete response; the request may have been received") from None
+            raise MaybeSent("Incomplete response; the request may have been received") from None
         except TimeoutError:  # the deadline above: the write overran write_timeout
             raise TimedOut("Timed out sending the request; it may have been received") from None
         except (aiohttp.ClientError, OSError) as error:
-            raise NetworkError(f"Connection failed ({_reason(error)}); the request may have been received") from None
+            raise MaybeSent(f"Connection failed ({_reason(error)}); the request may have been received") from None
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
