@@ -151,6 +151,7 @@ MIGRATIONS: list[tuple[str, str]] = [
                         CHECK (status IN ('pending', 'done', 'unreadable'))
         );
         CREATE INDEX inbox_pending ON inbox(update_id) WHERE status = 'pending';
+        CREATE INDEX inbox_by_age ON inbox(received_at);
         -- Chats other than a user's private chat (groups), apart from users.
         CREATE TABLE chats (
             chat_id    INTEGER PRIMARY KEY,

@@ -274,7 +274,11 @@ class Dispatcher:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            delay = self._step()
+            try:
+                delay = self._step()
+            except Exception:  # never let one bad job stop every message of the bot
+                log.exception("The dispatcher stumbled; carrying on")
+                delay = 0.1
             if delay is None:
                 await asyncio.sleep(0)  # let the requests just started make progress
                 continue
