@@ -47,9 +47,10 @@ CLEANUP_INTERVAL_SECONDS = 600
 #: Handled updates are kept this long (a redelivered one is recognised), then pruned.
 INBOX_KEPT = timedelta(days=2)
 #: At shutdown, how long updates being handled get to finish.
-WIND_DOWN_SECONDS = 5.0
-#: At shutdown, how long queued messages get to go out.
-DRAIN_SECONDS = 10.0
+WIND_DOWN_SECONDS = 3.0
+#: At shutdown, how long queued messages get to go out. Together under the 10 s that container
+#: platforms wait between SIGTERM and SIGKILL.
+DRAIN_SECONDS = 4.0
 #: How long start-up keeps retrying Telegram before giving up with one line.
 STARTUP_PATIENCE_SECONDS = 120.0
 

@@ -198,6 +198,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         try:
             async with turn, self._running:
                 await coroutine
+        except asyncio.CancelledError:
+            _discard(coroutine)  # cut off before its turn came: never started, never awaited
+            raise
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

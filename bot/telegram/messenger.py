@@ -21,7 +21,8 @@ from bot.telegram.dispatcher import Dispatcher, Priority
 
 #: How long each kind of message stays worth sending, in seconds.
 DEFAULT_TTL = {
-    Traffic.REPLY: 60.0,
+    # Longer than a group's 20-a-minute window, so a busy group's answers come late, not never.
+    Traffic.REPLY: 120.0,
     Traffic.CARD: 30.0,
     Traffic.REMINDER: 30 * 60.0,
     Traffic.TIDY: 10.0,
