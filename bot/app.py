@@ -91,13 +91,12 @@ class Running:
 
 
 def build_application(
-    settings: Settings, processor: ChatOrderedProcessor, updates_request: AiohttpRequest
+    settings: Settings, processor: ChatOrderedProcessor, request: AiohttpRequest, updates_request: AiohttpRequest
 ) -> Application:  # type: ignore[type-arg]
-    timeout = settings.request_timeout_seconds
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .request(AiohttpRequest(connection_pool_size=256, read_timeout=timeout, pool_timeout=timeout))
+        .request(request)
         .get_updates_request(updates_request)
         .updater(None)  # our Poller fetches updates: it records them before confirming them
         .concurrent_updates(processor)
@@ -142,8 +141,10 @@ async def running(
             # A chat holding as many updates as one user may send per period is full.
             max_waiting_per_chat=settings.flood_limit,
         )
-        updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=settings.request_timeout_seconds)
-        application = build_application(settings, processor, updates_request)
+        timeout = settings.request_timeout_seconds
+        request = AiohttpRequest(connection_pool_size=256, read_timeout=timeout, pool_timeout=timeout)
+        updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=timeout)
+        application = build_application(settings, processor, request, updates_request)
         async def blocked(chat_id: int) -> None:
             # Telegram refused a message (403): a user who blocked the bot gets no more
             # reminders and their routine ends; a group only affects that group.
@@ -152,7 +153,7 @@ async def running(
                 await coach.stop_quietly(chat_id)
 
         dispatcher = Dispatcher(settings.send_rate_per_second, on_blocked=blocked, on_fatal=stop_with)
-        messenger = TelegramMessenger(application.bot, dispatcher)
+        messenger = TelegramMessenger(application.bot, dispatcher, request)
         coach = Coach(storage, routines, messenger, clock)
         reminders = Reminders(
             storage, routines, messenger, clock, settings.default_timezone, wake_courier=lambda: courier.wake()

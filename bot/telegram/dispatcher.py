@@ -389,7 +389,10 @@ class Dispatcher:
                 self._finish(job, Outcome(Status.REJECTED, detail="unexpected error"))
             else:
                 self.stats.sent += 1
-                message_id = result.message_id if isinstance(result, Message) else None
+                if isinstance(result, Message):
+                    message_id: int | None = result.message_id
+                else:
+                    message_id = result if isinstance(result, int) and not isinstance(result, bool) else None
                 self._finish(job, Outcome(Status.DELIVERED, message_id=message_id))
         finally:
             # Before waking the loop, so that it sees the room this request leaves.

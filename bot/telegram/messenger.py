@@ -14,6 +14,9 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram._utils.types import ReplyMarkup
 from telegram.constants import ParseMode
+from bot.telegram.transport import MaybeSent
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.menus import Keyboard
 from bot.messenger import BeforeAttempt, Ticket, Traffic
@@ -49,9 +52,11 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 class TelegramMessenger:
-    def __init__(self, bot: Bot, dispatcher: Dispatcher) -> None:
+    def __init__(self, bot: Bot, dispatcher: Dispatcher, request: BaseRequest) -> None:
+        """``request`` is the bot's own request object (the one ``bot`` sends through)."""
         self._bot = bot
         self._dispatcher = dispatcher
+        self._request = request
 
     @property
     def bot(self) -> Bot:
@@ -84,18 +89,34 @@ class TelegramMessenger:
         """A text message with any kind of keyboard (e.g. the "share location" button)."""
         return self.request(
             chat_id,
-            lambda: self._bot.send_message(
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply_markup,
-                link_preview_options=_NO_PREVIEW,
-                **self._paid(),
-            ),
+            lambda: self._send_text(chat_id, text, reply_markup),
             traffic=traffic,
             ttl=ttl,
             before_attempt=before_attempt,
         )
+
+    async def _send_text(self, chat_id: int, text: str, reply_markup: ReplyMarkup | None) -> int:
+        """sendMessage, reading only the message id from the answer.
+
+        The bot's most frequent request, so it skips what ``Bot.send_message`` adds around the
+        same HTTP call: argument defaults and, above all, building a full ``Message`` object
+        from Telegram's answer just to read its id (about a fifth of the CPU an update cost).
+        Errors are the same: the request's own wrapper maps HTTP statuses to exceptions.
+        """
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "link_preview_options": _NO_PREVIEW,
+        }
+        if reply_markup is not None:
+            params["reply_markup"] = reply_markup
+        params.update(self._paid())
+        data = RequestData([RequestParameter.from_input(key, value) for key, value in params.items()])
+        result = await self._request.post(f"{self._bot.base_url}/sendMessage", data)
+        if not isinstance(result, dict):
+            raise MaybeSent("Telegram answered sendMessage without a message")
+        return int(result["message_id"])
 
     async def send(
         self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, traffic: Traffic = Traffic.REPLY
