@@ -14,13 +14,13 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram._utils.types import ReplyMarkup
 from telegram.constants import ParseMode
-from bot.telegram.transport import MaybeSent
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.menus import Keyboard
 from bot.messenger import BeforeAttempt, Ticket, Traffic
 from bot.telegram.dispatcher import Dispatcher, Priority
+from bot.telegram.transport import MaybeSent
 
 #: How long each kind of message stays worth sending, in seconds.
 DEFAULT_TTL = {
