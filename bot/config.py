@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     default_timezone: str = "UTC"
     #: Seconds between two sweeps of the session clock (how late a pose may start at most).
-    session_tick_seconds: float = Field(default=1.0, gt=0, le=10)
+    session_tick_seconds: float = Field(default=0.25, gt=0, le=10)
     #: Seconds between two sweeps for due reminders (how late a reminder may start at most).
     reminder_sweep_seconds: float = Field(default=15.0, gt=0, le=60)
     #: Messages per second the bot sends at most, all chats together (Telegram allows about 30;

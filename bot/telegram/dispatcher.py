@@ -63,8 +63,9 @@ BACKOFF_FIRST = 0.5
 #: Longest wait between two attempts: short for what is due now (a pose card's hold is short),
 #: longer for reminders, which stay useful for half an hour.
 BACKOFF_MAX = {0: 2.0, 1: 15.0, 2: 2.0}
-#: Cosmetic edits are dropped at once when this many messages are already waiting.
-COSMETIC_BACKLOG = 20
+#: Cosmetic edits are dropped at once when this many messages are already waiting: about three
+#: seconds of sending at Telegram's rate, more than the reminders the courier keeps queued.
+COSMETIC_BACKLOG = 100
 SHUTTING_DOWN = "shutting down"
 
 
@@ -332,7 +333,10 @@ class Dispatcher:
     def _dispatch(self, job: _Job, now: float) -> None:
         job.state = "sending"
         if self.limits_on:
-            self._next_slot = max(self._next_slot, now) + self._interval
+            # Slots follow each other at the interval; a loop that woke a little late does not
+            # lose that time for good (only a pause longer than a slot starts afresh).
+            late = now - self._next_slot
+            self._next_slot = (self._next_slot if 0 <= late < self._interval else now) + self._interval
             if job.counts_in_chat:
                 self._chats.setdefault(job.chat_id, _Chat()).sent.append(now)
         if len(self._chats) > 20_000:
