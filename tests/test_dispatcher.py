@@ -191,3 +191,15 @@ async def test_a_429_in_one_chat_does_not_hold_the_others() -> None:
 async def _until(condition: Callable[[], bool]) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_a_message_overtaken_in_its_chat_is_still_sent_exactly_once() -> None:
+    wire, dispatcher = Wire(), Dispatcher(0)
+    wire.fail["answer"] = [NetworkError("Bad Gateway")]
+    reminder = dispatcher.submit(1, wire.request("reminder"), priority=Priority.SCHEDULED, ttl=60)
+    answer = dispatcher.submit(1, wire.request("answer"), priority=Priority.URGENT, ttl=60)
+    await run(dispatcher)
+    # The reminder waits while the answer that overtook it is retried, then goes once.
+    assert wire.sent == ["answer", "reminder"]
+    assert wire.attempts == {"answer": 2, "reminder": 1}
+    assert (await reminder).delivered and (await answer).delivered

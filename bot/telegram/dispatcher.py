@@ -247,7 +247,9 @@ class Dispatcher:
             chat.current = job
             self._push_ready(job)
         elif chat.current.state == "queued" and job.key() < chat.current.key():
-            # More urgent than the chat's job that has not gone yet: it goes first.
+            # More urgent than the chat's job that has not gone yet: it goes first, and the
+            # other's place in the scheduling heaps is void until its turn comes again.
+            chat.current.token = 0
             heapq.heappush(chat.later, (chat.current.key(), chat.current))
             chat.current = job
             self._push_ready(job)
