@@ -26,6 +26,10 @@ Control endpoints, for the benchmark driver only:
   of the reply that completed the last update.
 - ``POST /_release``: ends the long polls in flight and makes later ones return at once, so a bot
   shuts down quickly.
+
+This module is also the one base of the other fake servers (``bench/limitedapi.py``,
+``bench/liveapi.py``): the aiohttp skeleton (:class:`BotApiServer`), Telegram-shaped responses,
+Telegram's send limits (:class:`Limits`), :func:`serve` and the process handle (:class:`ApiProcess`).
 """
 
 from __future__ import annotations
@@ -33,18 +37,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import json
+import math
 import random
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict, deque
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -179,7 +185,287 @@ def _move_start_last(kinds: list[str], senders: list[int], contents: list[str]) 
                 contents[index] = "/help"
 
 
-# -- the server -----------------------------------------------------------------------------------
+# -- Telegram-shaped responses and parameters (shared by every fake server) ------------------------
+
+
+def _ok(result: bytes) -> web.Response:
+    return web.Response(body=b'{"ok":true,"result":' + result + b"}", content_type="application/json")
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
+
+
+def too_many_requests(retry_after: int) -> web.Response:
+    """Telegram's 429, with ``parameters.retry_after``."""
+    return _error(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+
+
+def message_json(chat_id: int, message_id: int, content: dict[str, Any]) -> bytes:
+    """A message of the bot's into ``chat_id`` (a group for a negative id), encoded."""
+    message = {
+        "message_id": message_id,
+        "from": BOT_PROFILE,
+        "chat": {"id": chat_id, "type": "private" if chat_id >= 0 else "supergroup"},
+        "date": int(time.time()),
+        **content,
+    }
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+async def _read_params(request: web.Request) -> Mapping[str, Any]:
+    """Parameters as sent: a JSON body, a form (urlencoded or multipart), or the query string."""
+    if request.content_type == "application/json":
+        body = await request.read()
+        return json.loads(body) if body else {}
+    if request.body_exists:
+        return await request.post()
+    return request.query
+
+
+def _str(value: Any) -> str:
+    """A string parameter; form encoders may have JSON-quoted it."""
+    text = str(value) if value is not None else ""
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(_str(value)) if value is not None and value != "" else default
+    except ValueError:
+        return default
+
+
+def _float(value: Any, default: float) -> float:
+    try:
+        return float(_str(value)) if value is not None and value != "" else default
+    except ValueError:
+        return default
+
+
+# -- Telegram's send limits (the limited and live servers) ----------------------------------------
+
+#: Methods that put a new message into a chat, and methods that change one.
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendChatAction", "sendLocation", "copyMessage", "forwardMessage"}
+)
+EDIT_METHODS = frozenset({"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "editMessageMedia"})
+
+
+class Limits:
+    """Telegram's sliding windows over admitted requests. :meth:`refusal` admits (and counts) a
+    request or says why not; a refused request counts against nothing.
+
+    * at most ``overall`` messages in any 1-second window, all chats together; edits count here
+      too unless ``edits_in_overall`` is false; callback answers never do;
+    * at most ``per_chat`` messages in any 1-second window into one private chat;
+    * at most ``per_group_minute`` messages in any 60-second window into one group (negative id).
+    """
+
+    def __init__(
+        self, overall: float = 30, per_chat: float = 1, per_group_minute: float = 20, edits_in_overall: bool = True
+    ) -> None:
+        self.overall = overall
+        self.per_chat = per_chat
+        self.per_group_minute = per_group_minute
+        self.edits_in_overall = edits_in_overall
+        self._overall: deque[float] = deque()
+        self._chats: dict[int, deque[float]] = defaultdict(deque)
+
+    def refusal(self, chat_id: int, now: float, *, edit: bool) -> tuple[str, int] | None:
+        """None when admitted, else (reason, retry_after seconds: when every full window frees)."""
+        waits: list[tuple[float, str]] = []
+        counts_overall = not edit or self.edits_in_overall
+        if counts_overall:
+            waits.append((_wait(self._overall, self.overall, 1.0, now), "overall"))
+        if not edit:
+            window, limit = (60.0, self.per_group_minute) if chat_id < 0 else (1.0, self.per_chat)
+            waits.append((_wait(self._chats[chat_id], limit, window, now), "group" if chat_id < 0 else "chat"))
+        full = [(wait, reason) for wait, reason in waits if wait > 0]
+        if full:
+            return full[0][1], max(1, math.ceil(max(wait for wait, _ in full)))
+        if counts_overall:
+            self._overall.append(now)
+        if not edit:
+            self._chats[chat_id].append(now)
+        return None
+
+
+def _wait(window: deque[float], limit: float, period: float, now: float) -> float:
+    """Seconds until ``window`` has room for one more request (0: room now); prunes it."""
+    while window and window[0] <= now - period:
+        window.popleft()
+    return window[0] + period - now if len(window) >= limit else 0.0
+
+
+# -- the server skeleton --------------------------------------------------------------------------
+
+ControlRoute = tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]
+
+
+class BotApiServer:
+    """The aiohttp application every fake server is: Bot API methods under ``/bot<token>/``
+    (counted per method in :attr:`responses`), ``getUpdates`` long polls over :attr:`_encoded`
+    (update ids from 1), optional :class:`Limits` on sends and edits, and control routes.
+
+    A variant overrides the hooks: :meth:`_available` (how many updates are visible now),
+    :meth:`_next_release_in`, :meth:`_handing_out`, :meth:`_arrived` (a limited request, admitted
+    or refused) and :meth:`control_routes`; it calls :meth:`_announce` when updates appear.
+    """
+
+    #: How long a poll that starts after ``/_release`` waits (when nothing is there) before answering.
+    poll_wait_when_released = 0.0
+
+    def __init__(self, token: str = TOKEN, limits: Limits | None = None) -> None:
+        self.token = token
+        self.limits = limits
+        self.responses: Counter[str] = Counter()
+        self.confirmed = 0  # updates confirmed by an offset (they are never handed out again)
+        self._encoded: list[bytes] = []
+        self._next_message_id = 1_000_000
+        self._news = asyncio.Event()
+        self._released = False
+        self._methods: dict[str, Callable[[Mapping[str, Any]], Awaitable[web.Response]]] = {
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "getWebhookInfo": self._get_webhook_info,
+        }
+
+    def control_routes(self) -> list[ControlRoute]:
+        return [("POST", "/_release", self._release)]
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        for verb, path, handler in self.control_routes():
+            app.router.add_route(verb, path, handler)
+        return app
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return _error(404, "Not Found")
+        params = await _read_params(request)
+        self.responses[method] += 1
+        if self.limits is not None and (method in SEND_METHODS or method in EDIT_METHODS):
+            return self._limited(method, params)
+        handler = self._methods.get(method)
+        return await handler(params) if handler is not None else _ok(b"true")  # setMyCommands, ...
+
+    def _new_message_id(self) -> int:
+        number = self._next_message_id
+        self._next_message_id += 1
+        return number
+
+    # -- Bot API methods ----------------------------------------------------------------------
+
+    async def _get_me(self, params: Mapping[str, Any]) -> web.Response:
+        return _ok(json.dumps(BOT_USER).encode())
+
+    async def _get_webhook_info(self, params: Mapping[str, Any]) -> web.Response:
+        return _ok(b'{"url":"","has_custom_certificate":false,"pending_update_count":0}')
+
+    async def _get_updates(self, params: Mapping[str, Any]) -> web.Response:
+        limit = min(max(_int(params.get("limit"), 100), 1), 100)
+        deadline = time.monotonic() + max(0.0, _float(params.get("timeout"), 0.0))
+        offset = _int(params.get("offset"), 0)
+        if offset > 0:  # an offset confirms every update before it, as on Telegram
+            self.confirmed = max(self.confirmed, min(offset - 1, len(self._encoded)))
+        while True:
+            news = self._news
+            batch = self._batch(limit)
+            if batch is not None:
+                return batch
+            wait = deadline - time.monotonic()
+            next_release = self._next_release_in()
+            if next_release is not None:
+                wait = min(wait, next_release)
+            if wait <= 0:
+                return _ok(b"[]")
+            if self._released:  # the bot is being stopped: polls return at once (or nearly)
+                await asyncio.sleep(min(wait, self.poll_wait_when_released))
+                return self._batch_or_empty(limit)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(news.wait(), wait)
+            if self._released:  # a poll in flight ends at once
+                return self._batch_or_empty(limit)
+
+    def _batch_or_empty(self, limit: int) -> web.Response:
+        batch = self._batch(limit)
+        return batch if batch is not None else _ok(b"[]")
+
+    def _batch(self, limit: int) -> web.Response | None:
+        start = self.confirmed
+        end = min(self._available(), start + limit)
+        if end <= start:
+            return None
+        self._handing_out(start, end)
+        return _ok(b"[" + b",".join(self._encoded[start:end]) + b"]")
+
+    def _limited(self, method: str, params: Mapping[str, Any]) -> web.Response:
+        assert self.limits is not None
+        chat_id = _int(params.get("chat_id"), 0)
+        edit = method in EDIT_METHODS
+        text = _str(params.get("text") or params.get("caption") or "")
+        now = time.monotonic()
+        refused = self.limits.refusal(chat_id, now, edit=edit)
+        self._arrived(method, chat_id, text, now, refused)
+        if refused is not None:
+            return too_many_requests(refused[1])
+        message_id = _int(params.get("message_id"), 1) if edit else self._new_message_id()
+        return _ok(message_json(chat_id, message_id, {"text": text or "-"}))
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    def _available(self) -> int:
+        """How many of the updates are visible to ``getUpdates`` now."""
+        return len(self._encoded)
+
+    def _next_release_in(self) -> float | None:
+        """Seconds until another update becomes visible by itself, if one will."""
+        return None
+
+    def _handing_out(self, start: int, end: int) -> None:
+        """Updates ``start`` to ``end`` (positions) are in a ``getUpdates`` answer."""
+
+    def _arrived(self, method: str, chat_id: int, text: str, now: float, refused: tuple[str, int] | None) -> None:
+        """A limited request arrived at ``now`` (``time.monotonic()``); ``refused`` as from :class:`Limits`."""
+
+    def _announce(self) -> None:
+        """Wake the long polls waiting now; later ones wait on a fresh event."""
+        news, self._news = self._news, asyncio.Event()
+        news.set()
+
+    # -- control ------------------------------------------------------------------------------
+
+    async def _release(self, request: web.Request) -> web.Response:
+        self._released = True
+        self._announce()
+        return web.json_response({"released": True})
+
+
+async def serve(api: BotApiServer) -> None:
+    """Serve on a random port of 127.0.0.1, announce it on stdout, and run until a stop signal."""
+    runner = web.AppRunner(api.application(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(json.dumps({"port": port}), flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+# -- the fast server: a backlog of updates, every reply counted -----------------------------------
 
 
 @dataclass
@@ -236,78 +522,35 @@ class Tally:
             self.cpu_at_last = time.process_time()
 
 
-class FakeBotApi:
-    """The aiohttp application: Bot API methods under ``/bot<token>/`` and the control routes."""
+class FakeBotApi(BotApiServer):
+    """The fast server: a backlog of updates, no limits, replies counted in a :class:`Tally`."""
 
     def __init__(self, updates: list[dict[str, Any]], token: str = TOKEN) -> None:
-        self.token = token
+        super().__init__(token)
         self.updates = updates
         # Updates are encoded once: getUpdates only joins bytes.
         self._encoded = [json.dumps(update, separators=(",", ":")).encode() for update in updates]
         self.tally = Tally.for_updates(updates)
-        self.responses: Counter[str] = Counter()
-        self.confirmed = 0  # updates confirmed by an offset (they are never handed out again)
         self.handed_out = 0  # highest number of updates handed out so far
-        self._next_message_id = 1_000_000
-        self._released = asyncio.Event()
-        self._methods = {
-            "getMe": self._get_me,
-            "getUpdates": self._get_updates,
-            "getWebhookInfo": self._get_webhook_info,
-            "sendMessage": self._send_message,
-            "sendPhoto": self._send_photo,
-            "sendDocument": self._send_document,
-            "editMessageText": self._edit_message,
-            "editMessageReplyMarkup": self._edit_message,
-            "answerCallbackQuery": self._answer_callback_query,
-        }
+        self._methods.update(
+            {
+                "sendMessage": self._send_message,
+                "sendPhoto": self._send_photo,
+                "sendDocument": self._send_document,
+                "editMessageText": self._edit_message,
+                "editMessageReplyMarkup": self._edit_message,
+                "answerCallbackQuery": self._answer_callback_query,
+            }
+        )
 
-    def application(self) -> web.Application:
-        app = web.Application(client_max_size=20 * 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_get("/_stats", self._stats)
-        app.router.add_post("/_release", self._release)
-        return app
+    def control_routes(self) -> list[ControlRoute]:
+        return [*super().control_routes(), ("GET", "/_stats", self._stats)]
 
-    # -- routing ------------------------------------------------------------------------------
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        method = request.match_info["method"]
-        if request.match_info["token"] != self.token:
-            return _error(404, "Not Found")
-        params = await _read_params(request)
-        handler = self._methods.get(method)
-        response = await handler(params) if handler is not None else _ok(b"true")
-        self.responses[method] += 1
-        return response
-
-    # -- Bot API methods ----------------------------------------------------------------------
-
-    async def _get_me(self, params: Mapping[str, Any]) -> web.Response:
-        return _ok(json.dumps(BOT_USER).encode())
-
-    async def _get_webhook_info(self, params: Mapping[str, Any]) -> web.Response:
-        return _ok(b'{"url":"","has_custom_certificate":false,"pending_update_count":0}')
-
-    async def _get_updates(self, params: Mapping[str, Any]) -> web.Response:
-        offset = _int(params.get("offset"), 0)
-        limit = min(max(_int(params.get("limit"), 100), 1), 100)
-        timeout = _float(params.get("timeout"), 0.0)
-        if offset > 0:  # an offset confirms every update before it, as on Telegram
-            self.confirmed = max(self.confirmed, min(offset - 1, len(self.updates)))
-        batch = self._encoded[self.confirmed : self.confirmed + limit]
-        if batch:
-            if self.tally.first_handed_out is None:
-                self.tally.first_handed_out = time.monotonic()
-                self.tally.cpu_at_first = time.process_time()
-            self.handed_out = max(self.handed_out, self.confirmed + len(batch))
-            return _ok(b"[" + b",".join(batch) + b"]")
-        # Nothing left: a long poll waits (no update will come) until its timeout or a release.
-        wait = min(timeout, 0.1) if self._released.is_set() else timeout
-        if wait > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._released.wait(), wait)
-        return _ok(b"[]")
+    def _handing_out(self, start: int, end: int) -> None:
+        if self.tally.first_handed_out is None:
+            self.tally.first_handed_out = time.monotonic()
+            self.tally.cpu_at_first = time.process_time()
+        self.handed_out = max(self.handed_out, end)
 
     async def _send_message(self, params: Mapping[str, Any]) -> web.Response:
         return self._delivered(params, {"text": str(params.get("text", ""))})
@@ -325,7 +568,7 @@ class FakeBotApi:
         chat_id = _int(params.get("chat_id"), 0)
         message_id = _int(params.get("message_id"), 1)
         text = params.get("text")
-        return _ok(_message_json(chat_id, message_id, {"text": str(text) if text is not None else "Pick one"}))
+        return _ok(message_json(chat_id, message_id, {"text": str(text) if text is not None else "Pick one"}))
 
     async def _answer_callback_query(self, params: Mapping[str, Any]) -> web.Response:
         self.tally.query_answered(_str(params.get("callback_query_id")))
@@ -334,11 +577,7 @@ class FakeBotApi:
     def _delivered(self, params: Mapping[str, Any], content: dict[str, Any]) -> web.Response:
         chat_id = _int(params.get("chat_id"), 0)
         self.tally.message_sent(chat_id)
-        message_id = self._next_message_id
-        self._next_message_id += 1
-        return _ok(_message_json(chat_id, message_id, content))
-
-    # -- control ------------------------------------------------------------------------------
+        return _ok(message_json(chat_id, self._new_message_id(), content))
 
     async def _stats(self, request: web.Request) -> web.Response:
         tally = self.tally
@@ -364,146 +603,15 @@ class FakeBotApi:
             }
         )
 
-    async def _release(self, request: web.Request) -> web.Response:
-        self._released.set()
-        return web.json_response({"released": True})
+
+# -- the driver's handle on a server process ------------------------------------------------------
 
 
-def _message_json(chat_id: int, message_id: int, content: dict[str, Any]) -> bytes:
-    message = {
-        "message_id": message_id,
-        "from": BOT_PROFILE,
-        "chat": {"id": chat_id, "type": "private"},
-        "date": int(time.time()),
-        **content,
-    }
-    return json.dumps(message, separators=(",", ":")).encode()
-
-
-def _ok(result: bytes) -> web.Response:
-    return web.Response(body=b'{"ok":true,"result":' + result + b"}", content_type="application/json")
-
-
-def _error(status: int, description: str) -> web.Response:
-    body = {"ok": False, "error_code": status, "description": description}
-    return web.json_response(body, status=status)
-
-
-async def _read_params(request: web.Request) -> Mapping[str, Any]:
-    """Parameters as sent: a JSON body, a form (urlencoded or multipart), or the query string."""
-    if request.content_type == "application/json":
-        body = await request.read()
-        return json.loads(body) if body else {}
-    if request.body_exists:
-        return await request.post()
-    return request.query
-
-
-def _str(value: Any) -> str:
-    """A string parameter; form encoders may have JSON-quoted it."""
-    text = str(value) if value is not None else ""
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(_str(value)) if value is not None and value != "" else default
-    except ValueError:
-        return default
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        return float(_str(value)) if value is not None and value != "" else default
-    except ValueError:
-        return default
-
-
-async def serve(updates: list[dict[str, Any]], token: str = TOKEN) -> None:
-    """Serve on a random port of 127.0.0.1, announce it on stdout, and run until a stop signal."""
-    api = FakeBotApi(updates, token)
-    runner = web.AppRunner(api.application(), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    print(json.dumps({"port": port}), flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
-# -- the driver's handle on the server process ------------------------------------------------------
-
-
-class FakeApiProcess:
-    """The fake server in a child process, so it never competes for the bot's event loop.
-
-    Use as a context manager; :attr:`base_url` goes to the bot (it ends in ``/bot``).
-    """
-
-    def __init__(self, updates: int, users: int, seed: int, log_path: Path) -> None:
-        self._args = ["--updates", str(updates), "--users", str(users), "--seed", str(seed)]
-        self._log_path = log_path
-        self._process: subprocess.Popen[str] | None = None
-        self.port = 0
-
-    def __enter__(self) -> FakeApiProcess:
-        root = Path(__file__).resolve().parent.parent
-        with self._log_path.open("w") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "bench.fakeapi", *self._args],
-                cwd=root,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                start_new_session=True,  # a Ctrl-C in the terminal is the driver's to handle
-            )
-        assert self._process.stdout is not None
-        try:
-            line = self._process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"the fake Bot API did not start: {self._log_path.read_text()[-2000:]}")
-            self.port = int(json.loads(line)["port"])
-        except BaseException:  # including Ctrl-C: never leave the process behind
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def pid(self) -> int:
-        assert self._process is not None, "not started"
-        return self._process.pid
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stats", timeout=10) as response:
-            return json.loads(response.read())  # type: ignore[no-any-return]
-
-    def release(self) -> None:
-        """End the bot's long polls now, so it can stop without waiting out a poll."""
-        try:
-            request = urllib.request.Request(f"http://127.0.0.1:{self.port}/_release", method="POST")
-            with urllib.request.urlopen(request, timeout=5):
-                pass
-        except OSError:
-            pass
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop_process(self._process, grace=5.0)
-            self._process = None
+def die_with_parent() -> None:
+    """``preexec_fn`` for a child process: SIGTERM it if the driver dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stop_process(process: subprocess.Popen[Any], grace: float) -> int | None:
@@ -520,6 +628,84 @@ def stop_process(process: subprocess.Popen[Any], grace: float) -> int | None:
     return process.returncode
 
 
+class ApiProcess:
+    """A fake server (``python -m MODULE ARGS``) in a child process, so it never competes for the
+    bot's event loop. Use as a context manager; :attr:`base_url` goes to the bot (it ends in ``/bot``).
+    """
+
+    module = "bench.fakeapi"
+
+    def __init__(self, args: list[str], log_path: Path) -> None:
+        self._args = args
+        self._log_path = log_path
+        self._process: subprocess.Popen[str] | None = None
+        self.port = 0
+
+    def __enter__(self) -> Self:
+        root = Path(__file__).resolve().parent.parent
+        with self._log_path.open("w") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", self.module, *self._args],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                start_new_session=True,  # a Ctrl-C in the terminal is the driver's to handle
+                preexec_fn=die_with_parent,
+            )
+        assert self._process.stdout is not None
+        try:
+            line = self._process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{self.module} did not start: {self._log_path.read_text()[-2000:]}")
+            self.port = int(json.loads(line)["port"])
+        except BaseException:  # including Ctrl-C: never leave the process behind
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.control_url}/bot"
+
+    @property
+    def control_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
+
+    def _call(self, path: str, method: str = "GET", timeout: float = 10) -> dict[str, Any]:
+        request = urllib.request.Request(f"{self.control_url}{path}", method=method)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())  # type: ignore[no-any-return]
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("/_stats")
+
+    def release(self) -> None:
+        """End the bot's long polls now, so it can stop without waiting out a poll."""
+        with contextlib.suppress(OSError):
+            self._call("/_release", "POST", timeout=5)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_process(self._process, grace=5.0)
+            self._process = None
+
+
+class FakeApiProcess(ApiProcess):
+    """The fast server with ``updates`` generated by :func:`make_updates`."""
+
+    def __init__(self, updates: int, users: int, seed: int, log_path: Path) -> None:
+        super().__init__(["--updates", str(updates), "--users", str(users), "--seed", str(seed)], log_path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000, help="updates to hand out (default 2000)")
@@ -528,7 +714,7 @@ def main() -> None:
     parser.add_argument("--token", default=TOKEN)
     args = parser.parse_args()
     updates = make_updates(args.updates, args.users, args.seed)
-    asyncio.run(serve(updates, args.token))
+    asyncio.run(serve(FakeBotApi(updates, args.token)))
 
 
 if __name__ == "__main__":

@@ -62,8 +62,8 @@ from typing import IO, Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fakeapi import BOT_USER, TOKEN, stop_process  # noqa: E402
-from bench.liveapi import TEXT_KEPT, LiveApiProcess, die_with_parent  # noqa: E402
+from bench.fakeapi import BOT_USER, TOKEN, die_with_parent, stop_process  # noqa: E402
+from bench.liveapi import TEXT_KEPT, LiveApiProcess  # noqa: E402
 from bench.updates import CpuSnapshot, wait_for_quiet  # noqa: E402
 from bot import texts  # noqa: E402
 

@@ -104,7 +104,8 @@ async def through_dispatcher(bot: Bot, messages: int, chats: int) -> int:
     """Queue ``messages`` posts at once through Limber's messenger and dispatcher (limits off);
     wait until the dispatcher is idle. Returns how many were delivered."""
     dispatcher = Dispatcher(0)
-    messenger = TelegramMessenger(bot, dispatcher)
+    # The bot's own request object, as bot/app.py hands it to the messenger.
+    messenger = TelegramMessenger(bot, dispatcher, bot.request)
     dispatcher.start()
     try:
         for number in range(messages):
