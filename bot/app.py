@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.courier import Courier
 from bot.progress import ProgressReport
 from bot.reminders import Reminders
-from bot.routines import RoutineBook, load_routines
+from bot.routines import load_routines
 from bot.storage import Storage
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot import menus, session as machine, texts
 from bot.actions import SessionAction, StartOver, Verb
 from bot.clock import Clock, Sweeps
-from bot.messenger import Messenger, Outcome, Status as Delivery, Ticket, Traffic
+from bot.messenger import Messenger, Outcome, Status as SendStatus, Ticket, Traffic
 from bot.routines import Routine, RoutineBook
 from bot.reach import Change, Landmark, Reach, compare
 from bot.session import (
@@ -456,7 +456,7 @@ def _controls(session: Session, routine: Routine) -> menus.Keyboard:
 
 def _missed(outcome: Outcome) -> bool:
     """A card that never reached the user (a withdrawn card is not missed: the user moved on)."""
-    return outcome.status in (Delivery.GAVE_UP, Delivery.REJECTED, Delivery.DROPPED)
+    return outcome.status in (SendStatus.GAVE_UP, SendStatus.REJECTED, SendStatus.DROPPED)
 
 
 def landmark_reach(code: str) -> Reach:

@@ -22,7 +22,7 @@ MEASURING_ROUTINES = Path(__file__).parent / "routines_measuring"
 @pytest.fixture
 async def measuring_bot(make_settings, clock):
     settings = make_settings(routines_dir=MEASURING_ROUTINES)
-    async with running(settings, clock, poll_timeout=POLL_TIMEOUT) as application:
+    async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         yield settings
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from bot.schedule import (
     DueSchedule, Kind, NudgeWindow, Skip, Weekdays, decide, describe_when, end_of_local_day,
