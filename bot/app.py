@@ -132,12 +132,10 @@ async def running(
             fatal.set_result(reason)
 
     try:
-        poller_ref: list[Poller] = []
         processor = ChatOrderedProcessor(
             concurrency=settings.update_concurrency,
             flood=FloodGuard(settings.flood_limit, settings.flood_period_seconds),
             on_flood=lambda update: _slow_down(update, messenger),
-            on_done=lambda update: poller_ref[0].handled(update) if poller_ref else None,
             # A chat holding as many updates as one user may send per period is full.
             max_waiting_per_chat=settings.flood_limit,
         )
@@ -145,6 +143,7 @@ async def running(
         request = AiohttpRequest(connection_pool_size=256, read_timeout=timeout, pool_timeout=timeout)
         updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=timeout)
         application = build_application(settings, processor, request, updates_request)
+
         async def blocked(chat_id: int) -> None:
             # Telegram refused a message (403): a user who blocked the bot gets no more
             # reminders and their routine ends; a group only affects that group.
@@ -168,7 +167,7 @@ async def running(
             default_timezone=settings.default_timezone,
         )
         poller = Poller(application, storage, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with)
-        poller_ref.append(poller)
+        processor.on_done = poller.handled  # an update handled is marked done in the inbox
         dispatcher.start()
         try:
             await _patiently("connect to Telegram (getMe)", application.initialize)

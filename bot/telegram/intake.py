@@ -116,7 +116,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._running = asyncio.Semaphore(concurrency)
         self._flood = flood or FloodGuard()
         self._on_flood = on_flood
-        self._on_done = on_done
+        #: Told of every update whose handling is over (handled, or dropped on purpose).
+        self.on_done = on_done
         self._turns: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._handling: set[asyncio.Task[Any]] = set()
@@ -159,8 +160,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         finally:
             if task is not None:
                 self._handling.discard(task)
-            if finished and self._on_done is not None:
-                self._on_done(update)
+            if finished and self.on_done is not None:
+                self.on_done(update)
 
     async def _warn(self, update: Update) -> None:
         assert self._on_flood is not None
