@@ -35,6 +35,8 @@ SWEEP_CONCURRENCY = 32
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 #: A pose card is worth sending while its hold lasts, and at least this long (seconds).
 MIN_CARD_TTL = 10.0
+#: Users remembered as having no running session, at most (then forgotten all at once).
+WITHOUT_SESSION_REMEMBERED = 100_000
 #: How long an end-of-routine summary stays worth sending (seconds).
 SUMMARY_TTL = 3600.0
 #: At the end of a routine, how long the summary waits to learn whether the last card arrived.
@@ -63,6 +65,8 @@ class Coach:
         #: The pose card each session is waiting to hear about, and the task that will record
         #: what became of it, by session id.
         self._cards: dict[int, tuple[Ticket, asyncio.Task[None]]] = {}
+        #: Users known to have no running session (see active_session).
+        self._without_session: set[int] = set()
 
     @property
     def routines(self) -> RoutineBook:
@@ -197,7 +201,23 @@ class Coach:
             return texts.TOAST_SAVED if reach is not None else ""
 
     async def active_session(self, user_id: int) -> Session | None:
-        return await self._storage.active_session(user_id)
+        """The user's running session, if any, for reading (a plain message asks this).
+
+        Most messages come from people who are not in a routine, and asking the database each
+        time was the bot's bottleneck: every query waits its turn on the one connection (a
+        plain message cost as much as a third of the throughput). So a user found without a
+        session is remembered as such until this process starts one for them: sessions begin
+        only through this coach, in the user's own chat. Sessions that end need no care: a
+        stale "has one" just means one more query.
+        """
+        if user_id in self._without_session:
+            return None
+        session = await self._storage.active_session(user_id)
+        if session is None:
+            if len(self._without_session) >= WITHOUT_SESSION_REMEMBERED:
+                self._without_session.clear()
+            self._without_session.add(user_id)
+        return session
 
     def is_asking(self, session: Session | None) -> bool:
         """Whether ``session`` is at an assessment step (a typed number is its answer)."""
@@ -285,6 +305,7 @@ class Coach:
         return session, routine
 
     async def _begin(self, routine: Routine, user_id: int, chat_id: int) -> None:
+        self._without_session.discard(user_id)
         session, events = machine.start(routine, user_id, chat_id, self._clock.now())
         session = await self._storage.insert_session(session, session.next_event_at(routine))
         await self._announce(session, routine, events)

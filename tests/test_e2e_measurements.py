@@ -225,3 +225,15 @@ async def test_the_chart_is_drawn_off_the_event_loop(measuring_bot, telegram: Fa
     await user.send("/progress")
     await telegram.wait_until(lambda: any(m.kind == "photo" for m in user.messages), what="the chart")
     assert drawn_on and drawn_on[0] is not threading.main_thread()
+
+
+async def test_a_typed_answer_counts_after_chatting_before_the_routine(measuring_bot, telegram: FakeTelegram) -> None:
+    """A plain message first (the bot notes that this user has no routine running), then a
+    routine: the number typed at its fold is still taken as the answer."""
+    user = telegram.user()
+    await user.send("hello")
+    await user.next_message("stretching coach")
+    await user.send("/stretch")
+    await user.next_message("1/4 · Standing forward fold")
+    await user.send("12")
+    assert (await user.next_message()).text == "✅ 12 cm above the floor - saved."
