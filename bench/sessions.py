@@ -39,9 +39,6 @@ class CountingMessenger:
         self._ids += 1
         return Ticket.settled(Outcome(Status.DELIVERED, message_id=self._ids))
 
-    async def send(self, chat_id: int, text: str, keyboard=None, **_: object) -> int | None:  # type: ignore[no-untyped-def]
-        return (await self.post(chat_id, text, keyboard)).message_id
-
     def edit(self, chat_id: int, message_id: int, text: str, keyboard, **_: object) -> Ticket:  # type: ignore[no-untyped-def]
         self.edits += 1
         return Ticket.settled(Outcome(Status.DELIVERED))

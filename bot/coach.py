@@ -433,7 +433,7 @@ class Coach:
         found = self._cards.get(session.id)
         if found is None:
             return session
-        ticket, bookkeeping = found
+        _, bookkeeping = found
         if status is not Status.FINISHED:
             self._withdraw_card(session)
         try:

@@ -62,11 +62,6 @@ class Outcome:
     def delivered(self) -> bool:
         return self.status is Status.DELIVERED
 
-    @property
-    def probably_seen(self) -> bool:
-        """Delivered, or sent without an answer (Telegram usually delivered those)."""
-        return self.status in (Status.DELIVERED, Status.UNSURE)
-
 
 class Ticket:
     """A message on its way: await it for the :class:`Outcome`; ``cancel()`` withdraws it if
@@ -96,9 +91,6 @@ class Ticket:
         """Withdraw the message if it is still queued; True if it will not be sent."""
         return self._withdraw() if self._withdraw is not None and not self._future.done() else False
 
-    def add_done_callback(self, callback: Callable[[Outcome], object]) -> None:
-        self._future.add_done_callback(lambda future: callback(future.result()))
-
 
 #: Runs right before each attempt to send (e.g. to record durably that a send is under way).
 BeforeAttempt = Callable[[], Awaitable[None]]
@@ -116,11 +108,6 @@ class Messenger(Protocol):
         before_attempt: BeforeAttempt | None = None,
     ) -> Ticket:
         """Queue a message; ``ttl`` is how many seconds it stays worth sending."""
-
-    async def send(
-        self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, traffic: Traffic = Traffic.REPLY
-    ) -> int | None:
-        """Queue a message and wait for it; its id, or None if it was not delivered."""
 
     def edit(
         self,

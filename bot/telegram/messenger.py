@@ -118,11 +118,6 @@ class TelegramMessenger:
             raise MaybeSent("Telegram answered sendMessage without a message")
         return int(result["message_id"])
 
-    async def send(
-        self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, traffic: Traffic = Traffic.REPLY
-    ) -> int | None:
-        return (await self.post(chat_id, text, keyboard, traffic=traffic)).message_id
-
     def edit(
         self,
         chat_id: int,
