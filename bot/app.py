@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from bot.storage import Storage
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller
 from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.retrying import backoff, retry_after_seconds
 from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -244,11 +244,10 @@ async def _patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:
         except InvalidToken:
             raise
         except RetryAfter as exc:
-            retry = exc.retry_after
-            delay = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            delay = retry_after_seconds(exc)
             problem = f"Telegram asked to wait {delay:.0f} s"
         except NetworkError as exc:
-            delay = min(30.0, 2.0 ** attempt) * random.uniform(0.5, 1.0)
+            delay = backoff(attempt, first=2.0, ceiling=30.0)
             problem = str(exc)
         if loop.time() + delay > give_up_at:
             raise TelegramUnreachable(f"could not {what}: {problem}")

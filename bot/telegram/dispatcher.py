@@ -32,12 +32,10 @@ import asyncio
 import heapq
 import itertools
 import logging
-import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -45,6 +43,7 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.messenger import BeforeAttempt, Outcome, Status, Ticket
+from bot.telegram.retrying import backoff, retry_after_seconds
 from bot.telegram.transport import MaybeSent
 
 log = logging.getLogger(__name__)
@@ -357,7 +356,7 @@ class Dispatcher:
                 self._finish(job, Outcome(Status.CANCELLED, detail=SHUTTING_DOWN))
                 raise
             except RetryAfter as exc:
-                self._rate_limited(job, _seconds(exc.retry_after))
+                self._rate_limited(job, retry_after_seconds(exc))
             except TimedOut:
                 self.stats.unsure += 1
                 log.warning("No answer from Telegram for a message to chat %s; not sending it again", job.chat_id)
@@ -423,7 +422,7 @@ class Dispatcher:
 
     def _retry_later(self, job: _Job, reason: str) -> None:
         ceiling = BACKOFF_MAX[job.priority]
-        delay = min(ceiling, BACKOFF_FIRST * 2 ** (job.attempts - 1)) * random.uniform(0.5, 1.0)
+        delay = backoff(job.attempts, first=BACKOFF_FIRST, ceiling=ceiling)
         log.info("Sending to chat %s failed (%s); retrying in %.1f s", job.chat_id, reason, delay)
         self._requeue(job, self._now() + delay, reason)
 
@@ -483,6 +482,3 @@ class Dispatcher:
             or (chat.sent and chat.sent[-1] > horizon)
         }
 
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

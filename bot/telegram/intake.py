@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -39,6 +38,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.storage import Storage
+from bot.telegram.retrying import backoff, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class Poller:
                 failures += 1
                 await asyncio.sleep(_backoff(failures))
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_after_seconds(exc))
             except TimedOut:
                 continue  # a long poll that outlived its read timeout: just ask again
             except NetworkError as exc:
@@ -393,8 +393,5 @@ def _user_id(payload: dict[str, Any]) -> int | None:
 
 
 def _backoff(failures: int) -> float:
-    return min(30.0, 0.5 * 2 ** min(failures, 8)) * random.uniform(0.5, 1.0)
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    """After ``failures`` failed polls in a row: 1 s, 2 s, 4 s ... up to 30 s (jittered)."""
+    return backoff(failures + 1, first=0.5, ceiling=30.0)
