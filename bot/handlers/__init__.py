@@ -38,19 +38,16 @@ class Matching(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
 
     def __init__(
         self,
+        application: Application,  # type: ignore[type-arg]
         predicate: Callable[[Update, Application], bool],  # type: ignore[type-arg]
         callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
     ) -> None:
         super().__init__(callback)
         self.predicate = predicate
-        self._application: Application | None = None  # type: ignore[type-arg]
+        self._application = application
 
     def check_update(self, update: object) -> bool:
-        return isinstance(update, Update) and self._application is not None and self.predicate(update, self._application)
-
-    def bind(self, application: Application) -> Matching:  # type: ignore[type-arg]
-        self._application = application
-        return self
+        return isinstance(update, Update) and self.predicate(update, self._application)
 
 
 def _from_a_group(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
@@ -83,10 +80,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "forget": measurements.on_forget,
     }
     # Group chats are answered (or not) by their own rules, and go no further.
-    application.add_handler(Matching(_from_a_group, groups.in_group).bind(application), group=-2)
+    application.add_handler(Matching(application, _from_a_group, groups.in_group), group=-2)
     # A user marked as having blocked the bot writes again: they unblocked it. Checked against
     # memory, so an ordinary update costs nothing here.
-    application.add_handler(Matching(_from_a_blocked_user, reminders.on_any_update).bind(application), group=-1)
+    application.add_handler(Matching(application, _from_a_blocked_user, reminders.on_any_update), group=-1)
     # Edits never run a command or store a measurement again (CommandHandler matches edits).
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, common.on_edited))
     for name, callback in commands.items():
