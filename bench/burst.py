@@ -74,7 +74,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importa
 
 from pydantic import SecretStr
 
-from bench.fakeapi import TOKEN
+from bench.fakeapi import TOKEN, busiest_second
 from bench.limitedapi import LimitedApiProcess
 from bot.app import Running, running
 from bot.clock import SystemClock
@@ -404,7 +404,7 @@ def report(run: Run) -> str:
     edits_in_burst = sum(1 for _, w, _ in run.log["edits"] if first <= w <= last)
     windows = _window_counts(in_burst, first, last, 10.0)
     slowest_10s = min(windows) / 10.0 if windows else math.nan
-    busiest_1s = _busiest_second(sorted(w for _, w, _, _ in messages) + sorted(w for _, w, _ in run.log["edits"]))
+    busiest_1s = busiest_second(sorted(w for _, w, _, _ in messages) + sorted(w for _, w, _ in run.log["edits"]))
 
     # (4) the poses
     steps = run.routine.steps
@@ -602,16 +602,6 @@ def _window_counts(times: list[float], start: float, end: float, width: float) -
         if 0 <= index < whole:
             counts[index] += 1
     return counts
-
-
-def _busiest_second(times: list[float]) -> int:
-    times.sort()
-    best, left = 0, 0
-    for right, wall in enumerate(times):
-        while times[left] <= wall - 1.0:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
 
 
 def _fmt(values: dict[str, int]) -> str:

@@ -153,6 +153,17 @@ def make_updates(count: int, users: int, seed: int) -> list[dict[str, Any]]:
     return updates
 
 
+def busiest_second(instants: list[float]) -> int:
+    """The most of ``instants`` (seconds) that fall within any one second."""
+    instants = sorted(instants)
+    best, low = 0, 0
+    for high, at in enumerate(instants):
+        while instants[low] <= at - 1.0:
+            low += 1
+        best = max(best, high - low + 1)
+    return best
+
+
 def busiest_chat(updates: list[dict[str, Any]]) -> int:
     """How many of ``updates`` come from the chat that sends the most."""
     per_chat = Counter(

@@ -56,15 +56,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fakeapi import BOT_USER, TOKEN, die_with_parent, stop_process  # noqa: E402
+from bench.fakeapi import BOT_USER, TOKEN, busiest_second, die_with_parent, stop_process  # noqa: E402
 from bench.liveapi import TEXT_KEPT, LiveApiProcess  # noqa: E402
-from bench.updates import CpuSnapshot, wait_for_quiet  # noqa: E402
+from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet  # noqa: E402
 from bot import texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,7 +286,7 @@ def analyse(timeline: list[dict[str, Any]], report: dict[str, Any]) -> RunResult
     accepted = [send for send in sends if send["status"] == 200]
     result.sends = len(accepted)
     result.rate_limited = len(sends) - len(accepted)
-    result.busiest_second = _busiest_second([send["at"] for send in accepted if send["method"].startswith("send")])
+    result.busiest_second = busiest_second([send["at"] for send in accepted if send["method"].startswith("send")])
     if accepted:
         result.seconds = max(send["at"] for send in accepted) - start
 
@@ -352,17 +351,6 @@ def _match(chat_messages: list[dict[str, Any]], chat_answers: list[dict[str, Any
     if len(chat_answers) != len(chat_messages):
         return []
     return list(zip(chat_messages, chat_answers, strict=True))
-
-
-def _busiest_second(instants: list[float]) -> int:
-    """The most sends accepted within any one second."""
-    instants = sorted(instants)
-    best, low = 0, 0
-    for high, at in enumerate(instants):
-        while instants[low] <= at - 1.0:
-            low += 1
-        best = max(best, high - low + 1)
-    return best
 
 
 # -- the report -----------------------------------------------------------------------------------------
@@ -497,12 +485,6 @@ def _sum_outcomes(outcomes: Any) -> ChatOutcome:
 # -- main ----------------------------------------------------------------------------------------------
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -537,8 +519,8 @@ def main(argv: list[str] | None = None) -> int:
     # More than 20 group commands: wait for the group's second minute before calling it settled.
     min_seconds = args.load_at + args.group_seconds + 66.0 if args.group > GROUP_PER_MINUTE else 0.0
 
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, unwind_on_signal)
+    signal.signal(signal.SIGTERM, unwind_on_signal)
     print(describe_machine())
     print(
         f"P: {args.p_messages} {'/help' if args.p_command == 'help' else '/p<n>'}, one every {args.p_interval[0]:g}-{args.p_interval[1]:g} s over {args.p_users} "

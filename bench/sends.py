@@ -42,7 +42,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from types import FrameType
 
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,7 +51,7 @@ from telegram.constants import ParseMode  # noqa: E402
 from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
 
 from bench.fakeapi import TOKEN, FakeApiProcess  # noqa: E402
-from bench.updates import CpuSnapshot, wait_for_quiet  # noqa: E402
+from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet  # noqa: E402
 from bot.telegram.dispatcher import Dispatcher  # noqa: E402
 from bot.telegram.messenger import TelegramMessenger  # noqa: E402
 from bot.telegram.transport import AiohttpRequest  # noqa: E402
@@ -222,12 +221,6 @@ def _row(cells: list[str]) -> str:
 # -- main ----------------------------------------------------------------------------------------------
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000, help="messages per run (default 5000)")
@@ -248,8 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         args.messages, args.runs, args.quiet_wait = 1000, 1, 0.0
     transports = [name for name in TRANSPORTS if args.only_transport in (None, name)]
 
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, unwind_on_signal)
+    signal.signal(signal.SIGTERM, unwind_on_signal)
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot/app.py: no deprecation warning on a 429
     print(describe_machine())
     print(

@@ -381,7 +381,7 @@ def _server_share(result: RunResult) -> float | None:
 # -- main ----------------------------------------------------------------------------------------------
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def unwind_on_signal(signum: int, frame: FrameType | None) -> None:
     """Unwind (stopping every child on the way out); a second Ctrl-C cannot cut that short."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -411,8 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [name for name in NAMES if not args.only or name in args.only]
 
     # Ctrl-C (even where a shell started us with SIGINT ignored) and SIGTERM stop the children.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, unwind_on_signal)
+    signal.signal(signal.SIGTERM, unwind_on_signal)
     print(describe_machine(args.limber_at))
     busiest = busiest_chat(make_updates(args.updates, args.users, args.seed))
     print(
