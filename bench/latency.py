@@ -61,10 +61,10 @@ from typing import IO, Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fakeapi import BOT_USER, TOKEN, busiest_second, die_with_parent, stop_process  # noqa: E402
-from bench.liveapi import TEXT_KEPT, LiveApiProcess  # noqa: E402
-from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet  # noqa: E402
-from bot import texts  # noqa: E402
+from bench.fakeapi import BOT_USER, TOKEN, busiest_second, die_with_parent, stop_process
+from bench.liveapi import TEXT_KEPT, LiveApiProcess
+from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet
+from bot import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOD_LIMIT, FLOOD_PERIOD = 20, 10.0  # Limber's defaults, set explicitly

@@ -46,15 +46,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Bot, LinkPreviewOptions  # noqa: E402
-from telegram.constants import ParseMode  # noqa: E402
-from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bench.fakeapi import TOKEN, FakeApiProcess  # noqa: E402
-from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet  # noqa: E402
-from bot.telegram.dispatcher import Dispatcher  # noqa: E402
-from bot.telegram.messenger import TelegramMessenger  # noqa: E402
-from bot.telegram.transport import AiohttpRequest  # noqa: E402
+from bench.fakeapi import TOKEN, FakeApiProcess
+from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet
+from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.transport import AiohttpRequest
 
 TEXT = "🧘 <b>Lunge, right side</b>: 45 s. Back knee down, hips forward, chest tall."
 FIRST_CHAT = 20_000_001

@@ -20,7 +20,6 @@ from pathlib import Path
 from bot import session as machine
 from bot.clock import ManualClock
 from bot.coach import Coach
-from bot.config import SHIPPED_ROUTINES_DIR
 from bot.messenger import Outcome, Status, Ticket
 from bot.routines import load_routines
 from bot.storage import Storage
@@ -49,7 +48,7 @@ class CountingMessenger:
 
 
 async def run(size: int) -> dict[str, float]:
-    book = load_routines(SHIPPED_ROUTINES_DIR)
+    book = load_routines()
     routine = book["desk-break"]
     clock = ManualClock()
     with tempfile.TemporaryDirectory() as folder:

@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from aiohttp import web  # noqa: E402
-from telegram import Bot  # noqa: E402
-from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
+from aiohttp import web
+from telegram import Bot
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.telegram.transport import AiohttpRequest  # noqa: E402
+from bot.telegram.transport import AiohttpRequest
 
 TOKEN = "123456789:AAFakeTokenForBenchmarksOnly_abcdefgh"
 CHAT_ID = 1001

@@ -16,8 +16,8 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
     """
     # Loaded on first use (about half a second; only /progress needs it). The object API, not
     # pyplot: this runs in a worker thread, and pyplot keeps global state.
-    from matplotlib.figure import Figure
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.figure import Figure
 
     numeric = sorted((m for m in measurements if m.reach.cm is not None), key=lambda m: m.taken_at)
     figure = Figure(figsize=(8, 5), dpi=100)

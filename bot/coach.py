@@ -15,14 +15,24 @@ import weakref
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 
-from bot import menus, session as machine, texts
+from bot import menus, texts
+from bot import session as machine
 from bot.actions import SessionAction, StartOver, Verb
 from bot.clock import Clock, Sweeps
-from bot.messenger import Messenger, Outcome, Status as SendStatus, Ticket, Traffic
-from bot.routines import Routine, RoutineBook
+from bot.messenger import Messenger, Outcome, Ticket, Traffic
+from bot.messenger import Status as SendStatus
 from bot.reach import Change, Landmark, Reach, compare
+from bot.routines import Routine, RoutineBook
 from bot.session import (
-    Ended, Event, HalfwayCue, PoseStarted, ReachAsked, ReachNotAnswered, Session, SessionError, Status,
+    Ended,
+    Event,
+    HalfwayCue,
+    PoseStarted,
+    ReachAsked,
+    ReachNotAnswered,
+    Session,
+    SessionError,
+    Status,
 )
 from bot.storage import DueSession, StaleWrite, Storage
 

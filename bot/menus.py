@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from bot import texts
 from bot.actions import (
-    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
-    StartRoutine, Verb, encode,
+    AskTimezone,
+    Forget,
+    QuickReminder,
+    ReachAnswer,
+    ReminderAction,
+    ReminderVerb,
+    SessionAction,
+    ShowRoutines,
+    StartOver,
+    StartRoutine,
+    Verb,
+    encode,
 )
 from bot.routines import Routine, RoutineBook
 from bot.session import Session

@@ -21,7 +21,14 @@ from bot.clock import Clock, Sweeps
 from bot.messenger import Messenger
 from bot.routines import Routine, RoutineBook
 from bot.schedule import (
-    DueSchedule, Kind, NudgeWindow, Weekdays, decide, describe_when, end_of_local_day, next_nudge,
+    DueSchedule,
+    Kind,
+    NudgeWindow,
+    Weekdays,
+    decide,
+    describe_when,
+    end_of_local_day,
+    next_nudge,
     next_unsent_daily,
 )
 from bot.schedule_input import format_clock

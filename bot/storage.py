@@ -376,9 +376,8 @@ class Storage:
             return row_id
 
     async def _fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._statement() as db:
-            async with db.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+        async with self._statement() as db, db.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
 
     async def _fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetch_all(sql, params)

@@ -6,10 +6,8 @@ Texts stay short: users read them on a phone, often mid-stretch.
 
 from __future__ import annotations
 
-from html import escape
-
 from datetime import time, timedelta
-
+from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm

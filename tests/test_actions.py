@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import (
-    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction, ShowRoutines, StartOver,
-    StartRoutine, Verb, decode, encode,
+    AskTimezone,
+    Forget,
+    QuickReminder,
+    ReachAnswer,
+    ReminderAction,
+    ReminderVerb,
+    SessionAction,
+    ShowRoutines,
+    StartOver,
+    StartRoutine,
+    Verb,
+    decode,
+    encode,
 )
 
 

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.reach import (
-    MDC_CM, Landmark, Measurement, Reach, ReachError, compare, describe_cm, parse_reach, progress, streak,
+    MDC_CM,
+    Landmark,
+    Measurement,
+    Reach,
+    ReachError,
+    compare,
+    describe_cm,
+    parse_reach,
+    progress,
+    streak,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.config import SHIPPED_ROUTINES_DIR
-from bot.routines import load_routines
 from bot.reminders import Reminders
+from bot.routines import load_routines
 from bot.schedule import Weekdays
 from bot.storage import ScheduleRow, Storage
 
@@ -40,7 +39,7 @@ async def storage(tmp_path: Path):
 
 
 def reminders(storage: Storage, clock: ManualClock, zone: str = "UTC") -> Reminders:
-    return Reminders(storage, load_routines(SHIPPED_ROUTINES_DIR), SilentMessenger(), clock, zone)
+    return Reminders(storage, load_routines(), SilentMessenger(), clock, zone)
 
 
 async def test_overlapping_sweeps_queue_each_occurrence_once(storage: Storage) -> None:

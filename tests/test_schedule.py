@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-
 from bot.schedule import (
-    DueSchedule, Kind, NudgeWindow, Skip, Weekdays, decide, describe_when, end_of_local_day,
-    next_daily, next_nudge, occurrence_key,
+    DueSchedule,
+    Kind,
+    NudgeWindow,
+    Skip,
+    Weekdays,
+    decide,
+    describe_when,
+    end_of_local_day,
+    next_daily,
+    next_nudge,
+    occurrence_key,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

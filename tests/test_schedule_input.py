@@ -9,8 +9,16 @@ import pytest
 
 from bot.schedule import Weekdays
 from bot.schedule_input import (
-    InputError, PauseUntil, RemindAt, TurnOff, parse_clock, parse_days, parse_duration,
-    parse_nudges, parse_pause, parse_remind,
+    InputError,
+    PauseUntil,
+    RemindAt,
+    TurnOff,
+    parse_clock,
+    parse_days,
+    parse_duration,
+    parse_nudges,
+    parse_pause,
+    parse_remind,
 )
 from bot.timezones import find_zone, suggest_zones, zone_at
 

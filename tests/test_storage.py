@@ -106,7 +106,6 @@ async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_r
     lifts the block, and start-up puts their reminders back on the clock."""
     import bot.storage as storage_module
     from bot.clock import ManualClock
-    from bot.config import SHIPPED_ROUTINES_DIR
     from bot.reminders import Reminders
     from bot.routines import load_routines
 
@@ -128,7 +127,7 @@ async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_r
     try:
         user = await upgraded.get_user(7)
         assert user is not None and user.chat_id == 7 and user.blocked_at is None
-        service = Reminders(upgraded, load_routines(SHIPPED_ROUTINES_DIR), None, ManualClock(T0), "UTC")  # type: ignore[arg-type]
+        service = Reminders(upgraded, load_routines(), None, ManualClock(T0), "UTC")  # type: ignore[arg-type]
         assert await service.revive_parked() == 1
         (schedule,) = await upgraded.schedules_of(7)
         assert schedule.next_due_at is not None

@@ -10,19 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     BaseHandler,
-    ContextTypes,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
-
-from telegram import Update
 
 from bot.handlers import buttons, common, free_text, groups, measurements, reminders, stretching
 from bot.handlers.common import Services, bot_commands

@@ -9,8 +9,17 @@ from telegram.ext import ContextTypes
 
 from bot import menus, texts
 from bot.actions import (
-    AskTimezone, Forget, QuickReminder, ReachAnswer, ReminderAction, ReminderVerb, SessionAction,
-    ShowRoutines, StartOver, StartRoutine, decode,
+    AskTimezone,
+    Forget,
+    QuickReminder,
+    ReachAnswer,
+    ReminderAction,
+    ReminderVerb,
+    SessionAction,
+    ShowRoutines,
+    StartOver,
+    StartRoutine,
+    decode,
 )
 from bot.coach import landmark_reach
 from bot.handlers.common import reply, services

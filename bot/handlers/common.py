@@ -85,9 +85,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
         try:
             await update.callback_query.answer()
-        except Exception:  # noqa: BLE001 - already answered, or too old: fine
+        except Exception:
             pass
     try:
         await reply(update, context, texts.something_went_wrong())
-    except Exception:  # noqa: BLE001 - the error handler must never raise itself
+    except Exception:
         log.warning("Could not tell the user about the error either")

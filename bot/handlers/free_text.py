@@ -15,7 +15,7 @@ _UNREAD = object()
 
 
 async def answer_open_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, session: Session | None | object = _UNREAD
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, session: Session | object | None = _UNREAD
 ) -> bool:
     """If the user is at an assessment step, take ``text`` as their reach (or re-ask with
     examples when it is not one). True if the text was taken as an answer. ``session`` is the

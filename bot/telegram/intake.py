@@ -167,7 +167,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         assert self._on_flood is not None
         try:
             await self._on_flood(update)
-        except Exception:  # noqa: BLE001 - a warning that cannot be sent is no reason to fail
+        except Exception:
             log.warning("Could not tell user %s to slow down", update.effective_user.id if update.effective_user else "?")
 
     def _verdict(self, update: object, key: int | None) -> Verdict:
@@ -351,7 +351,7 @@ class Poller:
     async def _queue(self, update_id: int, payload: dict[str, Any]) -> None:
         try:
             update = Update.de_json(payload, self._application.bot)
-        except Exception as exc:  # noqa: BLE001 - any malformed field: skip just this update
+        except Exception as exc:
             log.error("Skipping update %s: it cannot be read (%s)", update_id, type(exc).__name__)
             await self._storage.finish_updates([update_id], "unreadable")
             return
