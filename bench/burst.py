@@ -78,8 +78,8 @@ from bench.fakeapi import TOKEN, busiest_second
 from bench.limitedapi import LimitedApiProcess
 from bot.app import Running, running
 from bot.clock import SystemClock
-from bot.config import SHIPPED_ROUTINES_DIR, Settings
-from bot.routines import Routine, parse_routine
+from bot.config import Settings
+from bot.routines import Routine, parse_routine, shipped_routines
 from bot.schedule import Kind
 from bot.storage import ScheduleRow, Storage
 
@@ -205,9 +205,11 @@ async def drive(args: argparse.Namespace, api: LimitedApiProcess, scratch: Path)
     routine = parse_routine(routine_file.read_text(encoding="utf-8"), str(routine_file))
     routines_dir = scratch / "routines"
     routines_dir.mkdir()
-    for shipped in SHIPPED_ROUTINES_DIR.glob("*.toml"):  # reminders name the flagship, as in production
-        if parse_routine(shipped.read_text(encoding="utf-8"), str(shipped)).id != routine.id:
-            shutil.copy(shipped, routines_dir)
+    for shipped in shipped_routines().iterdir():  # reminders name the flagship, as in production
+        if shipped.name.endswith(".toml"):
+            text = shipped.read_text(encoding="utf-8")
+            if parse_routine(text, shipped.name).id != routine.id:
+                (routines_dir / shipped.name).write_text(text, encoding="utf-8")
     shutil.copy(routine_file, routines_dir / f"zz-{routine.id}.toml")
     database = scratch / "burst.sqlite3"
     defaults = Settings.model_fields
@@ -656,7 +658,7 @@ class WarningCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.counts[re.sub(r"\d+(\.\d+)?", "N", record.getMessage())[:160]] += 1
-        except Exception:  # noqa: BLE001 - a log line must never break the run
+        except Exception:
             pass
 
 

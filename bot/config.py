@@ -18,9 +18,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: Shape of a Bot API token as issued by @BotFather: "<bot id>:<secret>".
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
-SHIPPED_ROUTINES_DIR = Path(__file__).resolve().parent.parent / "routines"
-
-
 class ConfigError(Exception):
     """The configuration cannot be used; ``str()`` is safe to print (no secret values)."""
 
@@ -32,7 +29,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr
     database_path: Path = Path("data/limber.sqlite3")
-    routines_dir: Path = SHIPPED_ROUTINES_DIR
+    #: A folder of routine files to use instead of the ones shipped with the bot.
+    routines_dir: Path | None = None
     telegram_base_url: str | None = None
     log_level: str = "INFO"
     default_timezone: str = "UTC"

@@ -23,6 +23,8 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
+from importlib.abc import Traversable
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -139,13 +141,21 @@ def parse_routine(text: str, source: str) -> Routine:
         raise RoutineError(f"{source}: {problems}") from None
 
 
-def load_routines(folder: Path) -> RoutineBook:
-    """Load every ``*.toml`` in ``folder``; raise :class:`RoutineError` on the first bad one."""
+def shipped_routines() -> Traversable:
+    """The routine files installed with the bot (the ``routines`` package's data)."""
+    return files("routines")
+
+
+def load_routines(folder: Traversable | Path | None = None) -> RoutineBook:
+    """Load every ``*.toml`` in ``folder`` (default: the shipped routines); raise
+    :class:`RoutineError` on the first bad one."""
+    folder = shipped_routines() if folder is None else folder
     if not folder.is_dir():
         raise RoutineError(f"{folder}: routines folder not found")
     routines: list[Routine] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.toml")):
+    seen: dict[str, Traversable] = {}
+    paths = [entry for entry in folder.iterdir() if entry.name.endswith(".toml") and entry.is_file()]
+    for path in sorted(paths, key=lambda entry: entry.name):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import running
 from bot.clock import ManualClock
-from bot.config import SHIPPED_ROUTINES_DIR, Settings
+from bot.config import Settings
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 # As the bot itself opts in (bot.app.running): python-telegram-bot's durations as timedelta.
@@ -57,8 +57,9 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Setti
 
 
 @pytest.fixture
-def shipped_routines() -> Path:
-    return SHIPPED_ROUTINES_DIR
+def shipped_routines() -> None:
+    """``routines_dir`` for the routines shipped with the bot (its package data)."""
+    return None
 
 
 @pytest.fixture

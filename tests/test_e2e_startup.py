@@ -12,6 +12,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.app import running
 from tests.conftest import POLL_TIMEOUT, TEST_ROUTINES
 from tests.fake_telegram import TOKEN, FakeTelegram, Status
@@ -112,6 +114,41 @@ async def test_sigterm_stops_the_process_cleanly(tmp_path: Path, telegram: FakeT
             process.kill()
     assert process.returncode == 0
     assert "Traceback" not in err.decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_dev_py_passes_a_stop_signal_to_the_bot_and_exits_with_its_code(
+    tmp_path: Path, telegram: FakeTelegram, signum: signal.Signals
+) -> None:
+    """A process manager's SIGTERM (or Ctrl-C) to `python3 dev.py run` stops the bot too, and
+    the script exits as the bot did (0), without a traceback."""
+    user = telegram.user()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "dev.py"), "run", cwd=tmp_path, env=bot_env(tmp_path, telegram),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await user.send("/help")
+        await user.next_message("What I can do")
+        process.send_signal(signum)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, err.decode()
+    assert "Traceback" not in err.decode()
+    assert "Stopping" in err.decode()  # the bot's own clean stop, not the script dying alone
+
+
+async def test_dev_py_exits_with_the_bots_code_for_bad_settings(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "dev.py"), "run", cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "TELEGRAM_BOT_TOKEN": "nonsense"},
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert err.decode().strip().splitlines()[-1].startswith("limber: configuration error: TELEGRAM_BOT_TOKEN")
 
 
 async def test_nothing_a_user_sent_is_lost_when_the_process_is_killed(tmp_path: Path, telegram: FakeTelegram) -> None:

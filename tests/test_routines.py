@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_ROUTINES_DIR
 from bot.routines import RoutineError, Side, StepKind, load_routines, parse_routine
 
 VALID = """
@@ -23,14 +22,14 @@ cues = ["Up."]
 
 
 def test_every_shipped_routine_loads() -> None:
-    book = load_routines(SHIPPED_ROUTINES_DIR)
+    book = load_routines()
     assert {"hamstrings", "desk-break"} <= set(book)
     assert book.default.id == "hamstrings"
     assert list(book)[0] == "hamstrings"
 
 
 def test_flagship_follows_the_source_sequence_on_both_sides() -> None:
-    routine = load_routines(SHIPPED_ROUTINES_DIR)["hamstrings"]
+    routine = load_routines()["hamstrings"]
     labels = [step.label for step in routine.steps]
     assert labels == [
         "Standing forward fold",
@@ -53,7 +52,7 @@ def test_flagship_follows_the_source_sequence_on_both_sides() -> None:
 
 
 def test_desk_break_is_short_and_has_no_floor_work() -> None:
-    routine = load_routines(SHIPPED_ROUTINES_DIR)["desk-break"]
+    routine = load_routines()["desk-break"]
     assert 120 <= routine.total_seconds <= 180
     words = " ".join(step.name + " " + " ".join(step.cues) for step in routine.steps).lower()
     for floor_word in ("floor", "kneel", "all fours", "child's pose", "lie down"):
