@@ -11,7 +11,7 @@ What it does:
    minute (every day, UTC), written straight into a fresh SQLite file through
    :class:`bot.storage.Storage`, as if each had sent ``/remind HH:MM``.
 2. The real bot (``bot.app.running``, the lifecycle ``python -m bot`` uses) runs in this process
-   with the real clock (:class:`bot.clock.SystemClock`) and its default settings, notably
+   with the real clock (:class:`bot.domain.clock.SystemClock`) and its default settings, notably
    ``SEND_RATE_PER_SECOND=30``, against ``bench/limitedapi.py`` in a child process: at most 30
    messages in any 1 s window (edits included), 1 a second per private chat, 429 "retry after"
    beyond.
@@ -77,10 +77,10 @@ from pydantic import SecretStr
 from bench.fakeapi import TOKEN, busiest_second
 from bench.limitedapi import LimitedApiProcess
 from bot.app import Running, running
-from bot.clock import SystemClock
 from bot.config import Settings
-from bot.routines import Routine, parse_routine, shipped_routines
-from bot.schedule import Kind
+from bot.domain.clock import SystemClock
+from bot.domain.routines import Routine, parse_routine, shipped_routines
+from bot.domain.schedule import Kind
 from bot.storage import ScheduleRow, Storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -303,7 +303,7 @@ def instrument(bot: Running, run: Run) -> None:
     """Timestamps for the lateness breakdown, taken without touching the bot's code: the clock
     job and the messenger call these methods through the instances, so wrapping them there
     sees every sweep and every message."""
-    coach, dispatcher = bot.coach, bot.dispatcher
+    coach, dispatcher = bot.services.coach, bot.dispatcher
     sweep, submit = coach.sweep, dispatcher.submit
 
     async def timed_sweep() -> int:
@@ -331,7 +331,7 @@ def machine_busy_seconds() -> float | None:
 def _take_stats(run: Run, bot: Running) -> None:
     stats = bot.dispatcher.stats
     run.dispatcher = {name: getattr(stats, name) for name in vars(stats)}
-    courier = bot.courier.stats
+    courier = bot.services.courier.stats
     run.courier = {name: getattr(courier, name) for name in vars(courier)}
 
 

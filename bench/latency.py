@@ -64,7 +64,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importa
 from bench.fakeapi import BOT_USER, TOKEN, busiest_second, die_with_parent, stop_process
 from bench.liveapi import TEXT_KEPT, LiveApiProcess
 from bench.updates import CpuSnapshot, unwind_on_signal, wait_for_quiet
-from bot import texts
+from bot.presentation import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOD_LIMIT, FLOOD_PERIOD = 20, 10.0  # Limber's defaults, set explicitly

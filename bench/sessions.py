@@ -17,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import session as machine
-from bot.clock import ManualClock
-from bot.coach import Coach
-from bot.messenger import Outcome, Status, Ticket
-from bot.routines import load_routines
+from bot.domain import session as machine
+from bot.domain.clock import ManualClock
+from bot.domain.routines import load_routines
+from bot.services.coach import Coach
+from bot.services.messenger import Outcome, Status, Ticket
 from bot.storage import Storage
 
 

@@ -11,8 +11,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import TelegramUnreachable, running
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.routines import RoutineError
 from bot.logs import configure_logging, redact
-from bot.routines import RoutineError
 
 log = logging.getLogger("bot")
 

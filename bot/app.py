@@ -25,15 +25,16 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import handlers, texts
-from bot.clock import Clock, SystemClock
-from bot.coach import Coach
 from bot.config import Settings
-from bot.courier import Courier
-from bot.progress import ProgressReport
-from bot.reminders import Reminders
-from bot.routines import load_routines
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.routines import load_routines
+from bot.presentation import texts
+from bot.services.coach import Coach
+from bot.services.courier import Courier
+from bot.services.progress import ProgressReport
+from bot.services.reminders import Reminders
 from bot.storage import Storage
+from bot.telegram import handlers
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller
 from bot.telegram.messenger import TelegramMessenger

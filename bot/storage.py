@@ -20,8 +20,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.reach import CONVENTION, Landmark, Measurement, Reach
-from bot.session import Session, Status
+from bot.domain.reach import CONVENTION, Landmark, Measurement, Reach
+from bot.domain.session import Session, Status
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import running
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 # As the bot itself opts in (bot.app.running): python-telegram-bot's durations as timedelta.

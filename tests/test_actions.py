@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import (
+from bot.domain.actions import (
     AskTimezone,
     Forget,
     QuickReminder,

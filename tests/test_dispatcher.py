@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.messenger import Status
+from bot.services.messenger import Status
 from bot.telegram.dispatcher import COSMETIC_BACKLOG, Dispatcher, Priority
 from bot.telegram.transport import MaybeSent, RequestNotSent
 

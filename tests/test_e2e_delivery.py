@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import coach as coach_module
 from bot.app import running
+from bot.services import coach as coach_module
 from tests.conftest import POLL_TIMEOUT
 from tests.fake_telegram import Delay, Drop, DropAfter, FakeTelegram, RateLimits, Status
 

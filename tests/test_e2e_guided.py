@@ -230,7 +230,7 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
 
 async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, shipped_routines, telegram, clock) -> None:
     from bot.app import running
-    from bot.routines import load_routines
+    from bot.domain.routines import load_routines
     from tests.conftest import POLL_TIMEOUT
 
     flagship = load_routines(shipped_routines)["hamstrings"]
@@ -264,7 +264,7 @@ async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, sh
 
 
 async def test_a_crash_in_a_handler_gets_a_friendly_answer_and_no_secrets(bot, telegram, clock, monkeypatch) -> None:
-    from bot.coach import Coach
+    from bot.services.coach import Coach
     from tests.fake_telegram import TOKEN
 
     async def broken(*args, **kwargs):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.app import running
-from bot.session import ANSWER_WAIT
+from bot.domain.session import ANSWER_WAIT
 from tests.conftest import POLL_TIMEOUT
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -209,7 +209,7 @@ async def test_the_chart_is_drawn_off_the_event_loop(measuring_bot, telegram: Fa
     """Drawing takes a tenth of a second or more; on the event loop it would stall every chat."""
     import threading
 
-    from bot import progress
+    from bot.services import progress
 
     drawn_on: list[threading.Thread] = []
     real_chart = progress.reach_chart

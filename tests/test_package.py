@@ -47,7 +47,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_the_bot_and_its_routines(installed: Path, tmp_path: Path) -> None:
     probe = (
-        "import bot, routines; from bot.routines import load_routines; "
+        "import bot, routines; from bot.domain.routines import load_routines; "
         "print(bot.__file__); print(sorted(load_routines()))"
     )
     result = subprocess.run([str(installed), "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)

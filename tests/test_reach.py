@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reach import (
+from bot.domain.reach import (
     MDC_CM,
     Landmark,
     Measurement,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.reminders import Reminders
-from bot.routines import load_routines
-from bot.schedule import Weekdays
+from bot.domain.clock import ManualClock
+from bot.domain.routines import load_routines
+from bot.domain.schedule import Weekdays
+from bot.services.reminders import Reminders
 from bot.storage import ScheduleRow, Storage
 
 MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.routines import RoutineError, Side, StepKind, load_routines, parse_routine
+from bot.domain.routines import RoutineError, Side, StepKind, load_routines, parse_routine
 
 VALID = """
 id = "tiny"

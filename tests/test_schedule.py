@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.schedule import (
+from bot.domain.schedule import (
     DueSchedule,
     Kind,
     NudgeWindow,
@@ -57,7 +57,7 @@ def test_the_same_instant_is_a_different_day_in_another_zone() -> None:
 
 
 def test_a_day_already_reminded_is_not_offered_again() -> None:
-    from bot.schedule import next_unsent_daily
+    from bot.domain.schedule import next_unsent_daily
 
     after_lunch = local(BERLIN, 2026, 3, 2, 13, 0)  # Monday; 12:30 reminder already sent
     assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02") == local(BERLIN, 2026, 3, 3, 15, 0)

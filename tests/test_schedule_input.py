@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import Weekdays
-from bot.schedule_input import (
+from bot.domain.schedule import Weekdays
+from bot.domain.schedule_input import (
     InputError,
     PauseUntil,
     RemindAt,
@@ -20,7 +20,7 @@ from bot.schedule_input import (
     parse_pause,
     parse_remind,
 )
-from bot.timezones import find_zone, suggest_zones, zone_at
+from bot.domain.timezones import find_zone, suggest_zones, zone_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

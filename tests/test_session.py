@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import session as machine
-from bot.routines import parse_routine
-from bot.session import Ended, HalfwayCue, PoseStarted, SessionError, Status
+from bot.domain import session as machine
+from bot.domain.routines import parse_routine
+from bot.domain.session import Ended, HalfwayCue, PoseStarted, SessionError, Status
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

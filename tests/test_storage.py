@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import session as machine
+from bot.domain import session as machine
 from bot.storage import MIGRATIONS, StaleWrite, Storage
 from tests.test_session import ROUTINE
 
@@ -105,9 +105,9 @@ async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_r
     reminders) when the bot left that group. The upgrade points them back at their private chat,
     lifts the block, and start-up puts their reminders back on the clock."""
     import bot.storage as storage_module
-    from bot.clock import ManualClock
-    from bot.reminders import Reminders
-    from bot.routines import load_routines
+    from bot.domain.clock import ManualClock
+    from bot.domain.routines import load_routines
+    from bot.services.reminders import Reminders
 
     path = tmp_path / "old.sqlite3"
     monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:4])

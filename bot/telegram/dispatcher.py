@@ -16,7 +16,7 @@ edit is queued here with a priority and a deadline, and one loop hands them out:
 * transient faults (5xx, a connection refused, 429) are retried with exponential backoff and
   jitter until the message's deadline, then given up: the sender is told, so it can be honest;
 * a request that may have reached Telegram without an answer (a timeout after sending) is never
-  sent again (:attr:`~bot.messenger.Status.UNSURE`): a duplicate is the worse failure when
+  sent again (:attr:`~bot.services.messenger.Status.UNSURE`): a duplicate is the worse failure when
   Telegram is merely slow. A connection dropped after sending is the same doubt; it is retried
   only for messages whose sender prefers a rare duplicate to a loss (``resend_if_dropped``);
 * cosmetic edits are dropped, never queued for long, when the queue is busy.
@@ -42,7 +42,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.messenger import BeforeAttempt, Outcome, Status, Ticket
+from bot.services.messenger import BeforeAttempt, Outcome, Status, Ticket
 from bot.telegram.retrying import backoff, retry_after_seconds
 from bot.telegram.transport import MaybeSent
 
@@ -173,7 +173,7 @@ class Dispatcher:
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Send what is due within ``timeout`` seconds; the rest is withdrawn unsent
-        (:attr:`~bot.messenger.Status.CANCELLED`, "shutting down"), so its sender can send it
+        (:attr:`~bot.services.messenger.Status.CANCELLED`, "shutting down"), so its sender can send it
         after the restart."""
         try:
             await asyncio.wait_for(self.idle(), timeout)

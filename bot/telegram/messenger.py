@@ -1,4 +1,4 @@
-"""The Telegram side of :class:`bot.messenger.Messenger`: every send and edit becomes one Bot API
+"""The Telegram side of :class:`bot.services.messenger.Messenger`: every send and edit becomes one Bot API
 request queued on the :class:`~bot.telegram.dispatcher.Dispatcher`.
 
 Handlers use the same object for what only they send (photos, documents, reply keyboards), so
@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.menus import Keyboard
-from bot.messenger import BeforeAttempt, Ticket, Traffic
+from bot.presentation.keyboards import Keyboard
+from bot.services.messenger import BeforeAttempt, Ticket, Traffic
 from bot.telegram.dispatcher import Dispatcher, Priority
 from bot.telegram.transport import MaybeSent
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.routines import Routine, Step, StepKind
+from bot.domain.routines import Routine, Step, StepKind
 
 #: Sessions untouched for this long are closed quietly at start-up and by the sweep.
 ABANDON_AFTER = timedelta(hours=3)

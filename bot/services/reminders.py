@@ -2,9 +2,9 @@
 
 The database is the source of truth. A schedule row keeps the user's wish in local terms
 ("12:30, Mon-Fri") and the next UTC instant it is due. Every few seconds :meth:`Reminders.sweep`
-asks for the rows that are due, decides about each with the pure :func:`bot.schedule.decide`,
+asks for the rows that are due, decides about each with the pure :func:`bot.domain.schedule.decide`,
 and claims them in one transaction: the row moves on to its next occurrence and a delivery is
-queued. The :class:`~bot.courier.Courier` sends queued deliveries at Telegram's pace.
+queued. The :class:`~bot.services.courier.Courier` sends queued deliveries at Telegram's pace.
 Nothing about a schedule lives only in memory, so a restart loses nothing.
 """
 
@@ -16,11 +16,9 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import menus, texts
-from bot.clock import Clock, Sweeps
-from bot.messenger import Messenger
-from bot.routines import Routine, RoutineBook
-from bot.schedule import (
+from bot.domain.clock import Clock, Sweeps
+from bot.domain.routines import Routine, RoutineBook
+from bot.domain.schedule import (
     DueSchedule,
     Kind,
     NudgeWindow,
@@ -31,7 +29,9 @@ from bot.schedule import (
     next_nudge,
     next_unsent_daily,
 )
-from bot.schedule_input import format_clock
+from bot.domain.schedule_input import format_clock
+from bot.presentation import keyboards, texts
+from bot.services.messenger import Messenger
 from bot.storage import Claim, Delivery, DueRow, ScheduleRow, Storage, User
 
 log = logging.getLogger(__name__)
@@ -322,14 +322,14 @@ class Reminders:
 
     # -- what a reminder says --------------------------------------------------------------------
 
-    def render(self, delivery: Delivery) -> tuple[str, menus.Keyboard]:
+    def render(self, delivery: Delivery) -> tuple[str, keyboards.Keyboard]:
         """The text and buttons of a queued delivery, as the courier sends it."""
         late = timedelta(seconds=delivery.late_seconds)
         snoozed = delivery.kind.startswith(Kind.SNOOZE.value)
         routine = self.routine_for(delivery)
         if delivery.kind in NUDGE_DELIVERIES:
-            return texts.nudge(routine, late, snoozed), menus.nudge_buttons(delivery.id, routine)
-        return texts.daily_reminder(routine, late, snoozed), menus.reminder_buttons(delivery.id, SNOOZE_CHOICES)
+            return texts.nudge(routine, late, snoozed), keyboards.nudge_buttons(delivery.id, routine)
+        return texts.daily_reminder(routine, late, snoozed), keyboards.reminder_buttons(delivery.id, SNOOZE_CHOICES)
 
     def routine_for(self, delivery: Delivery) -> Routine:
         return self._desk_break() if delivery.kind in NUDGE_DELIVERIES else self._routines.default

@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, 
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import texts
-from bot.handlers.common import services
+from bot.presentation import texts
+from bot.telegram.handlers.common import services
 
 #: Commands a group may use; every other command of ours is personal.
 GROUP_COMMANDS = frozenset({"start", "help"})

@@ -9,11 +9,11 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
-from bot import texts
-from bot.handlers.common import reply, services
-from bot.schedule import Kind
-from bot.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
-from bot.timezones import find_zone, suggest_zones, zone_at
+from bot.domain.schedule import Kind
+from bot.domain.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
+from bot.domain.timezones import find_zone, suggest_zones, zone_at
+from bot.presentation import texts
+from bot.telegram.handlers.common import reply, services
 
 T = TypeVar("T")
 
@@ -139,7 +139,7 @@ async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A private chat's user blocked (kicked) or unblocked (member) the bot. (Groups are
-    handled in :mod:`bot.handlers.groups` and never reach here.)"""
+    handled in :mod:`bot.telegram.handlers.groups` and never reach here.)"""
     change = update.my_chat_member
     if change is None or change.chat.type != ChatType.PRIVATE:
         return

@@ -6,7 +6,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.reach import MDC_CM, Measurement
+from bot.domain.reach import MDC_CM, Measurement
 
 
 def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import menus, texts
-from bot.handlers.common import reply, services
+from bot.presentation import keyboards, texts
+from bot.telegram.handlers.common import reply, services
 
 
 async def on_routines(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     routines = services(context).routines
-    await reply(update, context, texts.routine_list(routines), menus.routine_picker(routines))
+    await reply(update, context, texts.routine_list(routines), keyboards.routine_picker(routines))
 
 
 async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,7 +26,7 @@ async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 update,
                 context,
                 texts.unknown_routine(context.args[0]) + "\n\n" + texts.routine_list(found.routines),
-                menus.routine_picker(found.routines),
+                keyboards.routine_picker(found.routines),
             )
             return
     else:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
-from bot.actions import (
+from bot.domain.actions import (
     AskTimezone,
     Forget,
     QuickReminder,
@@ -17,8 +16,9 @@ from bot.actions import (
     Verb,
     encode,
 )
-from bot.routines import Routine, RoutineBook
-from bot.session import Session
+from bot.domain.routines import Routine, RoutineBook
+from bot.domain.session import Session
+from bot.presentation import texts
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]

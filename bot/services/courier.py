@@ -22,10 +22,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.clock import Clock
-from bot.menus import Keyboard
-from bot.messenger import Messenger, Outcome, Status, Ticket, Traffic
-from bot.schedule import LATE_LIMIT
+from bot.domain.clock import Clock
+from bot.domain.schedule import LATE_LIMIT
+from bot.presentation.keyboards import Keyboard
+from bot.services.messenger import Messenger, Outcome, Status, Ticket, Traffic
 from bot.storage import Delivery, Storage
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.chart import reach_chart
-from bot.clock import Clock
-from bot.reach import Reach, progress
+from bot.domain.clock import Clock
+from bot.domain.reach import Reach, progress
+from bot.presentation import texts
+from bot.presentation.chart import reach_chart
 from bot.storage import Storage
 
 HISTORY_LENGTH = 10

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot import menus, texts
-from bot.handlers.common import reply, services
-from bot.handlers.free_text import answer_open_question, source_of
-from bot.reach import ReachError, parse_reach
+from bot.domain.reach import ReachError, parse_reach
+from bot.presentation import keyboards, texts
+from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.free_text import answer_open_question, source_of
 
 
 async def on_reach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,4 +68,4 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, texts.FORGET_QUESTION, menus.forget_confirmation())
+    await reply(update, context, texts.FORGET_QUESTION, keyboards.forget_confirmation())

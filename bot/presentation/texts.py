@@ -10,10 +10,10 @@ from datetime import time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm
-from bot.routines import Routine, RoutineBook, Step, StepKind
-from bot.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
-from bot.session import Session, Status
+from bot.domain.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm
+from bot.domain.routines import Routine, RoutineBook, Step, StepKind
+from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
+from bot.domain.session import Session, Status
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 from telegram.ext import ContextTypes
 
-from bot import menus, texts
-from bot.coach import Coach
+from bot.domain.routines import RoutineBook
 from bot.logs import redact
-from bot.progress import ProgressReport
-from bot.reminders import Reminders
-from bot.routines import RoutineBook
+from bot.presentation import keyboards, texts
+from bot.services.coach import Coach
+from bot.services.progress import ProgressReport
+from bot.services.reminders import Reminders
 from bot.telegram.messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def bot_commands() -> list[BotCommand]:
 
 
 async def reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: menus.Keyboard | None = None
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: keyboards.Keyboard | None = None
 ) -> None:
     """Answer in the update's chat, through the one outbound dispatcher, and wait until it is
     sent: the update counts as handled only once its answer is out."""
@@ -50,11 +50,11 @@ async def reply(
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     found = services(context)
-    await reply(update, context, texts.welcome(user.first_name if user else "", found.routines), menus.routine_picker(found.routines))
+    await reply(update, context, texts.welcome(user.first_name if user else "", found.routines), keyboards.routine_picker(found.routines))
     zone = found.default_timezone
     if user is not None:
         zone = await found.reminders.zone_name(user.id)
-    await reply(update, context, texts.onboarding_reminder(zone), menus.onboarding())
+    await reply(update, context, texts.onboarding_reminder(zone), keyboards.onboarding())
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

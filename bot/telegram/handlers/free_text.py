@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import texts
-from bot.handlers.common import reply, services
-from bot.reach import ReachError, parse_reach
-from bot.session import Session
+from bot.domain.reach import ReachError, parse_reach
+from bot.domain.session import Session
+from bot.presentation import texts
+from bot.telegram.handlers.common import reply, services
 
 #: "Not read yet" for the session argument below (None means "read: there is none").
 _UNREAD = object()

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.routines import ROUTINE_ID_PATTERN
+from bot.domain.routines import ROUTINE_ID_PATTERN
 
 _ROUTINE_ID = ROUTINE_ID_PATTERN.strip("^$")
 _ID = r"[1-9][0-9]{0,17}"

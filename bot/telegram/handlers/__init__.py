@@ -23,8 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import buttons, common, free_text, groups, measurements, reminders, stretching
-from bot.handlers.common import Services, bot_commands
+from bot.telegram.handlers import buttons, common, free_text, groups, measurements, reminders, stretching
+from bot.telegram.handlers.common import Services, bot_commands
 
 __all__ = ["Services", "bot_commands", "register"]
 

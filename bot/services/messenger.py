@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any, Protocol
 
-from bot.menus import Keyboard
+from bot.presentation.keyboards import Keyboard
 
 
 class Traffic(Enum):

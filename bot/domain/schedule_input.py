@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.schedule import DAY_NAMES, NudgeWindow, Weekdays, local_instant
+from bot.domain.schedule import DAY_NAMES, NudgeWindow, Weekdays, local_instant
 
 MAX_PAUSE = timedelta(days=14)
 NUDGE_MINUTES = (30, 180)

@@ -7,8 +7,7 @@ from datetime import time
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import menus, texts
-from bot.actions import (
+from bot.domain.actions import (
     AskTimezone,
     Forget,
     QuickReminder,
@@ -21,10 +20,11 @@ from bot.actions import (
     StartRoutine,
     decode,
 )
-from bot.coach import landmark_reach
-from bot.handlers.common import reply, services
-from bot.handlers.reminders import ask_for_timezone
-from bot.schedule import Weekdays
+from bot.domain.schedule import Weekdays
+from bot.presentation import keyboards, texts
+from bot.services.coach import landmark_reach
+from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.reminders import ask_for_timezone
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,4 +95,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
     await query.answer(toast or None)
     if follow_up is not None:
-        await reply(update, context, follow_up, menus.routine_picker(found.routines))
+        await reply(update, context, follow_up, keyboards.routine_picker(found.routines))

@@ -1,6 +1,6 @@
 """The guided-session service: runs the state machine against storage and talks to the user.
 
-It never imports ``telegram``: it speaks through a :class:`~bot.messenger.Messenger`, and the
+It never imports ``telegram``: it speaks through a :class:`~bot.services.messenger.Messenger`, and the
 handlers call it with plain ids. Each user's actions and the clock's sweep take the same per-user
 lock, so a tap on "Skip" and a step ending in the same instant cannot both move the session.
 Every change is written to the database before the user is told, so a crash repeats a message
@@ -15,15 +15,12 @@ import weakref
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 
-from bot import menus, texts
-from bot import session as machine
-from bot.actions import SessionAction, StartOver, Verb
-from bot.clock import Clock, Sweeps
-from bot.messenger import Messenger, Outcome, Ticket, Traffic
-from bot.messenger import Status as SendStatus
-from bot.reach import Change, Landmark, Reach, compare
-from bot.routines import Routine, RoutineBook
-from bot.session import (
+from bot.domain import session as machine
+from bot.domain.actions import SessionAction, StartOver, Verb
+from bot.domain.clock import Clock, Sweeps
+from bot.domain.reach import Change, Landmark, Reach, compare
+from bot.domain.routines import Routine, RoutineBook
+from bot.domain.session import (
     Ended,
     Event,
     HalfwayCue,
@@ -34,6 +31,9 @@ from bot.session import (
     SessionError,
     Status,
 )
+from bot.presentation import keyboards, texts
+from bot.services.messenger import Messenger, Outcome, Ticket, Traffic
+from bot.services.messenger import Status as SendStatus
 from bot.storage import DueSession, StaleWrite, Storage
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Coach:
                     self._messenger.post(
                         chat_id,
                         texts.in_progress(current, active),
-                        menus.continue_or_start_over(active, routine),
+                        keyboards.continue_or_start_over(active, routine),
                     )
                     return
                 await self._save(machine.abandon(active, self._clock.now()), None)
@@ -381,7 +381,7 @@ class Coach:
                     self._messenger.post(
                         session.chat_id,
                         texts.summary(routine, session, change),
-                        menus.after_session(routine),
+                        keyboards.after_session(routine),
                         traffic=Traffic.CARD,
                         ttl=SUMMARY_TTL,  # worth reading long after the routine ended
                     )
@@ -479,10 +479,10 @@ class Coach:
         return found[0].chat_id if not isinstance(found, str) else user_id
 
 
-def _controls(session: Session, routine: Routine) -> menus.Keyboard:
+def _controls(session: Session, routine: Routine) -> keyboards.Keyboard:
     if machine.asks_for_reach(routine.step(session.step_index)):
-        return menus.reach_controls(session)
-    return menus.pose_controls(session)
+        return keyboards.reach_controls(session)
+    return keyboards.pose_controls(session)
 
 
 def _missed(outcome: Outcome) -> bool:

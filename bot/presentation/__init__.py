@@ -1,0 +1,1 @@
+"""What users see, as data: message texts, button layouts, the progress chart."""
