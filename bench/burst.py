@@ -16,7 +16,7 @@ What it does:
    messages in any 1 s window (edits included), 1 a second per private chat, 429 "retry after"
    beyond.
 3. When the first reminder arrives, M other users (``--routines``) start ``/stretch burst``
-   (``bench/routines/burst.toml``: poses of 3, 4 and 3 s), sent through ``getUpdates`` at random
+   (``bench/routine_files/burst.toml``: poses of 3, 4 and 3 s), sent through ``getUpdates`` at random
    instants spread over ``--spread`` seconds (default N/30, the length of the burst if the
    reminders had the 30/s to themselves). Spreading is unavoidable: a session sends a card per
    pose, so 1,000 sessions all mid-routine at once would need ~300 messages/s, ten times what
@@ -81,10 +81,11 @@ from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.routines import Routine, parse_routine, shipped_routines
 from bot.domain.schedule import Kind
-from bot.storage import ScheduleRow, Storage
+from bot.services.repositories import ScheduleRow
+from bot.storage import Database, Repositories, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_ROUTINE = ROOT / "bench" / "routines" / "burst.toml"
+BENCH_ROUTINE = ROOT / "bench" / "routine_files" / "burst.toml"
 #: Chat ids: reminder users, then routine users (private chats: the chat id is the user id).
 REMINDER_USERS_FROM = 100_000_001
 ROUTINE_USERS_FROM = 200_000_001
@@ -134,19 +135,20 @@ class Run:
 
 async def seed(path: Path, users: int, due: datetime) -> None:
     """N users, each with a daily reminder due at ``due`` (stored as /remind would)."""
-    storage = await Storage.open(path)
+    db = await Database.open(sqlite_url(path))
+    stores = Repositories.over(db)
     try:
         now = datetime.now(UTC)
         local_time = due.strftime("%H:%M")
-        async with storage.transaction():
+        async with db.transaction():
             for index in range(users):
                 user_id = REMINDER_USERS_FROM + index
-                await storage.upsert_user(user_id, f"Reminded{index}", now)
-                await storage.save_schedule(
+                await stores.users.upsert_user(user_id, f"Reminded{index}", now)
+                await stores.schedules.save_schedule(
                     ScheduleRow(user_id, Kind.DAILY.value, local_time, EVERY_DAY, None, None, None, due)
                 )
     finally:
-        await storage.close()
+        await db.close()
 
 
 def stretch_update(user_id: int, at: float, routine_id: str) -> dict[str, Any]:

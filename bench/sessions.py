@@ -22,7 +22,7 @@ from bot.domain.clock import ManualClock
 from bot.domain.routines import load_routines
 from bot.services.coach import Coach
 from bot.services.messenger import Outcome, Status, Ticket
-from bot.storage import Storage
+from bot.storage import Database, Repositories, sqlite_url
 
 
 class CountingMessenger:
@@ -52,16 +52,20 @@ async def run(size: int) -> dict[str, float]:
     routine = book["desk-break"]
     clock = ManualClock()
     with tempfile.TemporaryDirectory() as folder:
-        storage = await Storage.open(Path(folder) / "bench.sqlite3")
+        db = await Database.open(sqlite_url(Path(folder) / "bench.sqlite3"))
+        storage = Repositories.over(db)
         try:
             messenger = CountingMessenger()
-            coach = Coach(storage, book, messenger, clock)
+            coach = Coach(
+                sessions=storage.sessions, users=storage.users, measurements=storage.measurements,
+                transactions=db, routines=book, messenger=messenger, clock=clock,
+            )
             started = time.perf_counter()
-            async with storage.transaction():
+            async with db.transaction():
                 for user_id in range(1, size + 1):
-                    await storage.upsert_user(user_id, "u", clock.now())
+                    await storage.users.upsert_user(user_id, "u", clock.now())
                     session, _ = machine.start(routine, user_id, user_id, clock.now())
-                    await storage.insert_session(session, session.next_event_at(routine))
+                    await storage.sessions.insert_session(session, session.next_event_at(routine))
             setup = time.perf_counter() - started
 
             clock.advance(routine.step(0).seconds)  # every first step ends now
@@ -70,9 +74,9 @@ async def run(size: int) -> dict[str, float]:
             while await coach.sweep():  # 0 once nothing is due (the next steps end later)
                 sweeps += 1
             elapsed = time.perf_counter() - started
-            advanced = sum(1 for s in await storage.active_sessions() if s.step_index == 1)
+            advanced = sum(1 for s in await storage.sessions.active_sessions() if s.step_index == 1)
         finally:
-            await storage.close()
+            await db.close()
     return {
         "sessions": size,
         "setup_s": setup,

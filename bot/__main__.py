@@ -13,6 +13,7 @@ from bot.app import TelegramUnreachable, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.routines import RoutineError
 from bot.logs import configure_logging, redact
+from bot.storage import StorageUnavailable
 
 log = logging.getLogger("bot")
 
@@ -22,15 +23,17 @@ def main() -> int:
         settings = load_settings()
     except ConfigError as problem:
         return _fail(f"configuration error: {problem}. See .env.example.")
-    configure_logging(settings.log_level, secrets=(settings.token,))
+    configure_logging(settings.log_level, secrets=settings.secrets)
     try:
         reason = asyncio.run(_serve(settings))
     except RoutineError as problem:
         return _fail(f"routine error: {problem}")
+    except StorageUnavailable as problem:
+        return _fail(f"database error: {problem}")
     except InvalidToken:
         return _fail("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (from @BotFather).")
     except (NetworkError, TelegramUnreachable) as problem:
-        return _fail(f"cannot reach the Telegram Bot API: {redact(str(problem), (settings.token,))}")
+        return _fail(f"cannot reach the Telegram Bot API: {redact(str(problem), settings.secrets)}")
     except KeyboardInterrupt:
         pass
     else:

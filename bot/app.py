@@ -33,7 +33,8 @@ from bot.services.coach import Coach
 from bot.services.courier import Courier
 from bot.services.progress import ProgressReport
 from bot.services.reminders import Reminders
-from bot.storage import Storage
+from bot.storage import Database, Repositories
+from bot.storage.inbox import InboxRepository
 from bot.telegram import handlers
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller
@@ -123,7 +124,8 @@ async def running(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     routines = load_routines(settings.routines_dir)
-    storage = await Storage.open(settings.database_path)
+    db = await Database.open(settings.database)
+    stores = Repositories.over(db)
     loop = asyncio.get_running_loop()
     fatal: asyncio.Future[str] = loop.create_future()
 
@@ -154,20 +156,27 @@ async def running(
 
         dispatcher = Dispatcher(settings.send_rate_per_second, on_blocked=blocked, on_fatal=stop_with)
         messenger = TelegramMessenger(application.bot, dispatcher, request)
-        coach = Coach(storage, routines, messenger, clock)
-        reminders = Reminders(
-            storage, routines, messenger, clock, settings.default_timezone, wake_courier=lambda: courier.wake()
+        coach = Coach(
+            sessions=stores.sessions, users=stores.users, measurements=stores.measurements, transactions=db,
+            routines=routines, messenger=messenger, clock=clock,
         )
-        courier = Courier(storage, messenger, reminders.render, clock)
+        reminders = Reminders(
+            users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
+            messenger=messenger, clock=clock, default_zone=settings.default_timezone, wake_courier=lambda: courier.wake(),
+        )
+        courier = Courier(stores.deliveries, messenger, reminders.render, clock)
         application.bot_data["services"] = handlers.Services(
             coach=coach,
             reminders=reminders,
-            progress=ProgressReport(storage, clock, settings.default_timezone),
+            progress=ProgressReport(
+                users=stores.users, user_data=stores.user_data, sessions=stores.sessions,
+                measurements=stores.measurements, clock=clock, default_zone=settings.default_timezone,
+            ),
             messenger=messenger,
             routines=routines,
             default_timezone=settings.default_timezone,
         )
-        poller = Poller(application, storage, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with)
+        poller = Poller(application, stores.inbox, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with)
         processor.on_done = poller.handled  # an update handled is marked done in the inbox
         dispatcher.start()
         try:
@@ -187,7 +196,7 @@ async def running(
                     await courier.start()
                     # Claim what fell due while we were down before the first update is handled.
                     await reminders.sweep()
-                    _schedule_clock(application, coach, reminders, storage, settings)
+                    _schedule_clock(application, coach, reminders, stores.inbox, settings)
                     await poller.start()
                     log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
                     yield Running(application, dispatcher, courier, coach, reminders, fatal)
@@ -204,7 +213,7 @@ async def running(
         finally:
             await dispatcher.stop()
     finally:
-        await storage.close()
+        await db.close()
 
 
 async def _wind_down(application: Application, processor: ChatOrderedProcessor) -> None:  # type: ignore[type-arg]
@@ -260,7 +269,7 @@ def _schedule_clock(
     application: Application,  # type: ignore[type-arg]
     coach: Coach,
     reminders: Reminders,
-    storage: Storage,
+    inbox: InboxRepository,
     settings: Settings,
 ) -> None:
     """The only jobs: sweeps over indexed "next due" columns, never one job per user."""
@@ -278,7 +287,7 @@ def _schedule_clock(
         await coach.close_abandoned()
         await reminders.prune()
         # Operational records: kept by real time, whatever clock the services run on.
-        await storage.prune_inbox(datetime.now(UTC) - INBOX_KEPT)
+        await inbox.prune_inbox(datetime.now(UTC) - INBOX_KEPT)
 
     job_queue.run_repeating(
         sweep_sessions, interval=settings.session_tick_seconds, first=0, name="session-sweep",

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.database import engine_url, sqlite_url
+
 #: Shape of a Bot API token as issued by @BotFather: "<bot id>:<secret>".
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr
     database_path: Path = Path("data/limber.sqlite3")
+    #: PostgreSQL instead of the SQLite file (a secret: it may hold a password).
+    database_url: SecretStr | None = None
     #: A folder of routine files to use instead of the ones shipped with the bot.
     routines_dir: Path | None = None
     telegram_base_url: str | None = None
@@ -58,6 +62,20 @@ class Settings(BaseSettings):
                 "from @BotFather)"
             )
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not re.match(r"^(postgres|postgresql)(\+asyncpg)?://", url):
+            raise ValueError("must start with postgresql:// (leave it unset for SQLite at DATABASE_PATH)")
+        try:
+            engine_url(url)
+        except Exception:
+            raise ValueError("is not a database URL such as postgresql://user:password@host:5432/limber") from None
+        return SecretStr(url)
 
     @field_validator("telegram_base_url")
     @classmethod
@@ -90,6 +108,19 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def database(self) -> str:
+        """Where the data lives: DATABASE_URL if set, else the SQLite file at DATABASE_PATH."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return sqlite_url(self.database_path)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line may show: the token, and the database password if any."""
+        password = engine_url(self.database).password if self.database_url is not None else None
+        return tuple(s for s in (self.token, password) if s)
 
     @property
     def base_file_url(self) -> str | None:

@@ -12,6 +12,8 @@ import pytest
 from bot.app import running
 from bot.config import Settings
 from bot.domain.clock import ManualClock
+from bot.storage import sqlite_url
+from tests.databases import PostgresServer, require, server_url
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 # As the bot itself opts in (bot.app.running): python-telegram-bot's durations as timedelta.
@@ -20,6 +22,45 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 TEST_ROUTINES = Path(__file__).parent / "routines"
 #: Long-poll length in tests: stopping the bot waits for the poll in flight.
 POLL_TIMEOUT = 0.5
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_engines: run the test on SQLite and on PostgreSQL (db_engine is the engine)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests that use a database run on SQLite; those marked ``both_engines`` on PostgreSQL too."""
+    if "db_engine" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_engines") is not None
+        metafunc.parametrize("db_engine", ENGINES if both else ENGINES[:1], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    return PostgresServer(server_url())
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(db_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL database of its own."""
+    if db_engine == "sqlite":
+        yield sqlite_url(tmp_path / "data" / "limber.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    require(server)
+    url = server.create()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture
@@ -36,11 +77,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Settings]:
+def make_settings(
+    tmp_path: Path, telegram: FakeTelegram, db_engine: str, database_url: str
+) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "telegram_bot_token": TOKEN,
             "database_path": tmp_path / "data" / "limber.sqlite3",
+            "database_url": database_url if db_engine == "postgresql" else None,
             "routines_dir": TEST_ROUTINES,
             "telegram_base_url": telegram.base_url,
             # Sweep often in real time; the manual clock decides what is due.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +12,10 @@ from bot.domain.clock import ManualClock
 from bot.domain.routines import load_routines
 from bot.domain.schedule import Weekdays
 from bot.services.reminders import Reminders
-from bot.storage import ScheduleRow, Storage
+from bot.services.repositories import ScheduleRow
+from bot.storage import Database, Repositories
+
+pytestmark = pytest.mark.both_engines
 
 MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -32,17 +35,37 @@ class SilentMessenger:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path):
-    store = await Storage.open(tmp_path / "db.sqlite3")
-    yield store
-    await store.close()
+async def storage(database_url: str) -> AsyncIterator[Repositories]:
+    db = await Database.open(database_url)
+    yield Repositories.over(db)
+    await db.close()
 
 
-def reminders(storage: Storage, clock: ManualClock, zone: str = "UTC") -> Reminders:
-    return Reminders(storage, load_routines(), SilentMessenger(), clock, zone)
+def reminders(storage: Repositories, clock: ManualClock, zone: str = "UTC") -> Reminders:
+    return Reminders(
+        users=storage.users, schedules=storage.schedules, deliveries=storage.deliveries,
+        routines=load_routines(), messenger=SilentMessenger(), clock=clock, default_zone=zone,  # type: ignore[arg-type]
+    )
 
 
-async def test_overlapping_sweeps_queue_each_occurrence_once(storage: Storage) -> None:
+async def test_two_replicas_sweeping_at_once_queue_each_occurrence_once(database_url: str) -> None:
+    """Two processes' worth of database connections, sweeping the same due rows concurrently."""
+    clock = ManualClock(MONDAY_9)
+    first_db, second_db = await Database.open(database_url), await Database.open(database_url)
+    try:
+        first, second = reminders(Repositories.over(first_db), clock), reminders(Repositories.over(second_db), clock)
+        for user_id in range(1, 501):
+            await first.set_daily(user_id, user_id, "u", time(12, 30), Weekdays.workdays())
+        clock.set(MONDAY_9.replace(hour=12, minute=30))
+        queued = await asyncio.gather(first.sweep(), second.sweep(), first.sweep(), second.sweep())
+        assert sum(queued) == 500
+        assert await Repositories.over(first_db).deliveries.count_deliveries() == 500
+    finally:
+        await first_db.close()
+        await second_db.close()
+
+
+async def test_overlapping_sweeps_queue_each_occurrence_once(storage: Repositories) -> None:
     clock = ManualClock(MONDAY_9)
     first, second = reminders(storage, clock), reminders(storage, clock)
     for user_id in range(1, 201):
@@ -50,10 +73,10 @@ async def test_overlapping_sweeps_queue_each_occurrence_once(storage: Storage) -
     clock.set(MONDAY_9.replace(hour=12, minute=30))
     queued = await asyncio.gather(first.sweep(), second.sweep(), first.sweep(), second.sweep())
     assert sum(queued) == 200
-    assert await storage.count_deliveries() == 200
+    assert await storage.deliveries.count_deliveries() == 200
 
 
-async def test_a_clock_that_jumps_back_does_not_resend(storage: Storage) -> None:
+async def test_a_clock_that_jumps_back_does_not_resend(storage: Repositories) -> None:
     clock = ManualClock(MONDAY_9)
     service = reminders(storage, clock)
     await service.set_daily(1, 1, "u", time(12, 30), Weekdays.workdays())
@@ -63,10 +86,10 @@ async def test_a_clock_that_jumps_back_does_not_resend(storage: Storage) -> None
     await service.set_daily(1, 1, "u", time(12, 30), Weekdays.workdays())  # re-saved: due 12:30 again
     clock.set(MONDAY_9.replace(hour=12, minute=31))
     assert await service.sweep() == 0
-    assert await storage.count_deliveries() == 1
+    assert await storage.deliveries.count_deliveries() == 1
 
 
-async def test_fall_back_day_sends_the_repeated_hour_once(storage: Storage) -> None:
+async def test_fall_back_day_sends_the_repeated_hour_once(storage: Repositories) -> None:
     clock = ManualClock(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
     service = reminders(storage, clock, zone="Europe/Berlin")
     await service.set_daily(1, 1, "u", time(2, 30), Weekdays(0b1111111))
@@ -77,22 +100,22 @@ async def test_fall_back_day_sends_the_repeated_hour_once(storage: Storage) -> N
         sent += await service.sweep()
         moment += timedelta(minutes=5)
     assert sent == 1
-    assert await storage.count_deliveries() == 1
+    assert await storage.deliveries.count_deliveries() == 1
 
 
-async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Storage) -> None:
+async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Repositories) -> None:
     clock = ManualClock(MONDAY_9)
     service = reminders(storage, clock)
     due = MONDAY_9.replace(hour=12, minute=30)
-    async with storage.transaction():
+    async with storage.db.transaction():
         for user_id in range(1, 10_001):
-            await storage.upsert_user(user_id, "u", clock.now())
-            await storage.save_schedule(
+            await storage.users.upsert_user(user_id, "u", clock.now())
+            await storage.schedules.save_schedule(
                 ScheduleRow(user_id, "daily", "12:30", Weekdays.workdays().mask, None, None, None, due)
             )
     clock.set(due)
     assert await service.sweep() == 10_000
     assert await service.sweep() == 0
-    assert await storage.count_deliveries("pending") == 10_000
+    assert await storage.deliveries.count_deliveries("pending") == 10_000
     # Every schedule moved on to Tuesday.
-    assert await storage.due_schedules(due + timedelta(hours=23), 10) == []
+    assert await storage.schedules.due_schedules(due + timedelta(hours=23), 10) == []

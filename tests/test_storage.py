@@ -1,136 +1,244 @@
-"""The database: schema created and migrated at start-up, safe to re-run, one active session."""
+"""The database on both engines: schema created and upgraded at start-up (once, even with several
+replicas starting together), one active session per user, stale writes refused, transactions
+atomic; and an SQLite file from an earlier release upgraded in place."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from bot.domain import session as machine
-from bot.storage import MIGRATIONS, StaleWrite, Storage
+from bot.services.repositories import AlreadyActive, StaleWrite
+from bot.storage import Database, Repositories, StorageUnavailable, sqlite_url
+from bot.storage.database import MIGRATIONS
+from bot.storage.tables import metadata
+from tests.legacy_schema import write_legacy_database
 from tests.test_session import ROUTINE
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
 @pytest.fixture
-async def storage(tmp_path: Path):
-    store = await Storage.open(tmp_path / "nested" / "db.sqlite3")
-    await store.upsert_user(7, "Alex", T0)
-    yield store
-    await store.close()
+async def storage(database_url: str) -> AsyncIterator[Repositories]:
+    db = await Database.open(database_url)
+    stores = Repositories.over(db)
+    await stores.users.upsert_user(7, "Alex", T0)
+    yield stores
+    await db.close()
 
 
-async def test_open_creates_folder_and_reopening_migrates_nothing_twice(tmp_path: Path) -> None:
-    path = tmp_path / "a" / "b" / "limber.sqlite3"
-    first = await Storage.open(path)
+async def applied_revision(db: Database) -> str | None:
+    return await db.scalar(text("SELECT version_num FROM alembic_version"))  # type: ignore[no-any-return]
+
+
+@pytest.mark.both_engines
+async def test_opening_migrates_to_the_newest_schema_once(database_url: str) -> None:
+    first = await Database.open(database_url)
     await first.close()
-    again = await Storage.open(path)
-    rows = await again._fetch_all("SELECT name FROM schema_migrations")
-    await again.close()
-    assert [row["name"] for row in rows] == [name for name, _ in MIGRATIONS]
+    again = await Database.open(database_url)
+    try:
+        assert await applied_revision(again) == head_revision()
+    finally:
+        await again.close()
+
+
+@pytest.mark.both_engines
+async def test_the_migrated_schema_is_the_one_the_code_uses(database_url: str) -> None:
+    """Migrations and tables.py describe the same tables, columns, types and indexes."""
+    db = await Database.open(database_url)
+    try:
+        async with db.transaction() as conn:
+            differences = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
+            )
+    finally:
+        await db.close()
+    assert differences == []
+
+
+@pytest.mark.both_engines
+async def test_replicas_starting_together_on_an_empty_database_all_come_up(database_url: str) -> None:
+    """Four processes' worth of engines open one empty database at the same moment: the
+    migrations run once (under a lock), and every one of them starts."""
+    opened = await asyncio.gather(*(Database.open(database_url) for _ in range(4)))
+    try:
+        for db in opened:
+            assert await applied_revision(db) == head_revision()
+    finally:
+        for db in opened:
+            await db.close()
+
+
+async def test_sqlite_runs_in_wal_mode_and_creates_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "limber.sqlite3"
+    db = await Database.open(sqlite_url(path))
+    await db.close()
     with sqlite3.connect(path) as plain:
         assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_a_session_round_trips_and_is_found_when_due(storage: Storage) -> None:
+@pytest.mark.both_engines
+async def test_a_session_round_trips_and_is_found_when_due(storage: Repositories) -> None:
     session, _ = machine.start(ROUTINE, 7, 7, T0)
-    stored = await storage.insert_session(session, session.next_event_at(ROUTINE))
+    stored = await storage.sessions.insert_session(session, session.next_event_at(ROUTINE))
     assert stored.id is not None
-    assert await storage.get_session(stored.id) == stored
-    assert await storage.due_sessions(T0 + timedelta(seconds=14), 10) == []
-    due = await storage.due_sessions(T0 + timedelta(seconds=15), 10)
+    assert await storage.sessions.get_session(stored.id) == stored
+    assert await storage.sessions.due_sessions(T0 + timedelta(seconds=14), 10) == []
+    due = await storage.sessions.due_sessions(T0 + timedelta(seconds=15), 10)
     assert [d.session_id for d in due] == [stored.id]
 
 
-async def test_only_one_active_session_per_user(storage: Storage) -> None:
+@pytest.mark.both_engines
+async def test_only_one_active_session_per_user(storage: Repositories) -> None:
     session, _ = machine.start(ROUTINE, 7, 7, T0)
-    await storage.insert_session(session, None)
-    with pytest.raises(sqlite3.IntegrityError):
-        await storage.insert_session(session, None)
+    await storage.sessions.insert_session(session, None)
+    with pytest.raises(AlreadyActive):
+        await storage.sessions.insert_session(session, None)
 
 
-async def test_a_stale_write_is_refused(storage: Storage) -> None:
+@pytest.mark.both_engines
+async def test_a_stale_write_is_refused(storage: Repositories) -> None:
     session, _ = machine.start(ROUTINE, 7, 7, T0)
-    stored = await storage.insert_session(session, None)
-    await storage.save_session(machine.pause(stored, T0 + timedelta(seconds=3)), None)
+    stored = await storage.sessions.insert_session(session, None)
+    await storage.sessions.save_session(machine.pause(stored, T0 + timedelta(seconds=3)), None)
     with pytest.raises(StaleWrite):
-        await storage.save_session(replace(stored, steps_done=5), None)
+        await storage.sessions.save_session(replace(stored, steps_done=5), None)
 
 
-async def test_a_failed_transaction_leaves_nothing_behind(storage: Storage) -> None:
+@pytest.mark.both_engines
+async def test_a_failed_transaction_leaves_nothing_behind(storage: Repositories) -> None:
     session, _ = machine.start(ROUTINE, 7, 7, T0)
     with pytest.raises(RuntimeError):
-        async with storage.transaction():
-            await storage.insert_session(session, None)
+        async with storage.db.transaction():
+            await storage.sessions.insert_session(session, None)
             raise RuntimeError("crash mid-way")
-    assert await storage.active_session(7) is None
+    assert await storage.sessions.active_session(7) is None
 
 
-async def test_a_database_from_an_older_version_is_migrated_in_place(tmp_path: Path, monkeypatch) -> None:
-    import bot.storage as storage_module
-
-    path = tmp_path / "old.sqlite3"
-    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:1])  # the first release's schema
-    old = await Storage.open(path)
-    await old.upsert_user(7, "Alex", T0)
+@pytest.mark.both_engines
+async def test_forgetting_a_user_leaves_no_row_about_them(storage: Repositories) -> None:
     session, _ = machine.start(ROUTINE, 7, 7, T0)
-    await old._execute(  # a session row as the first release wrote it (no later columns)
-        "INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index, remaining, "
-        "started_at, updated_at) VALUES (7, 7, 'three', 'active', 1, 5.0, ?, ?)",
-        (T0.timestamp(), T0.timestamp()),
-    )
-    await old.close()
+    await storage.sessions.insert_session(session, None)
+    await storage.users.upsert_user(8, "Sam", T0)
+    await storage.inbox.record_updates([(1, 7, "{}"), (2, 8, "{}")], T0)
+    await storage.user_data.forget_user(7)
+    exported = await storage.user_data.export_rows(7)
+    assert all(rows == [] for rows in exported.values())
+    assert await storage.inbox.unhandled_updates() == [(2, "{}")]
+    assert (await storage.users.get_user(8)) is not None
 
-    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS)
-    upgraded = await Storage.open(path)
+
+async def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    write_legacy_database(path, applied=1)  # the first release's very first schema
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at) VALUES (7, 7, 'Alex', ?, ?)",
+            (T0.timestamp(), T0.timestamp()),
+        )
+        old.execute(  # a session row as the first release wrote it (no later columns)
+            "INSERT INTO sessions (user_id, chat_id, routine_id, status, step_index, remaining, "
+            "started_at, updated_at) VALUES (7, 7, 'three', 'active', 1, 5.0, ?, ?)",
+            (T0.timestamp(), T0.timestamp()),
+        )
+    old.close()
+
+    db = await Database.open(sqlite_url(path))
     try:
-        kept = await upgraded.active_session(7)
+        stores = Repositories.over(db)
+        kept = await stores.sessions.active_session(7)
         assert kept is not None and kept.step_index == 1 and kept.awaiting_answer_until is None
-        user = await upgraded.get_user(7)
+        user = await stores.users.get_user(7)
         assert user is not None and user.first_name == "Alex" and user.timezone is None
-        applied = await upgraded._fetch_all("SELECT name FROM schema_migrations ORDER BY name")
-        assert [row["name"] for row in applied] == [name for name, _ in MIGRATIONS]
+        assert await applied_revision(db) == head_revision()
+        # It keeps working as a new one: a second session after the first ends, a measurement.
+        assert await stores.measurements.measurements_of(7) == []
     finally:
-        await upgraded.close()
+        await db.close()
+    with sqlite3.connect(path) as plain:
+        tables = {row[0] for row in plain.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    plain.close()
+    assert "schema_migrations" not in tables  # Alembic keeps the record now
 
 
-async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_revived(
-    tmp_path: Path, monkeypatch
-) -> None:
+async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_revived(tmp_path: Path) -> None:
     """Earlier releases stored a group as a user's chat, and blocked the user (parking their
     reminders) when the bot left that group. The upgrade points them back at their private chat,
     lifts the block, and start-up puts their reminders back on the clock."""
-    import bot.storage as storage_module
     from bot.domain.clock import ManualClock
     from bot.domain.routines import load_routines
     from bot.services.reminders import Reminders
 
     path = tmp_path / "old.sqlite3"
-    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:4])
-    old = await Storage.open(path)
-    await old._execute(
-        "INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at, blocked_at) "
-        "VALUES (7, -1001234, 'Alex', ?, ?, ?)",
-        (T0.timestamp(), T0.timestamp(), T0.timestamp()),
-    )
-    await old._execute(
-        "INSERT INTO schedules (user_id, kind, local_time, days, next_due_at) VALUES (7, 'daily', '12:30', 31, NULL)"
-    )
-    await old.close()
+    write_legacy_database(path, applied=4)
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at, blocked_at) "
+            "VALUES (7, -1001234, 'Alex', ?, ?, ?)",
+            (T0.timestamp(), T0.timestamp(), T0.timestamp()),
+        )
+        old.execute(
+            "INSERT INTO schedules (user_id, kind, local_time, days, next_due_at) VALUES (7, 'daily', '12:30', 31, NULL)"
+        )
+    old.close()
 
-    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS)
-    upgraded = await Storage.open(path)
+    db = await Database.open(sqlite_url(path))
     try:
-        user = await upgraded.get_user(7)
+        stores = Repositories.over(db)
+        user = await stores.users.get_user(7)
         assert user is not None and user.chat_id == 7 and user.blocked_at is None
-        service = Reminders(upgraded, load_routines(), None, ManualClock(T0), "UTC")  # type: ignore[arg-type]
+        service = Reminders(
+            users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=load_routines(),
+            messenger=None, clock=ManualClock(T0), default_zone="UTC",  # type: ignore[arg-type]
+        )
         assert await service.revive_parked() == 1
-        (schedule,) = await upgraded.schedules_of(7)
+        (schedule,) = await stores.schedules.schedules_of(7)
         assert schedule.next_due_at is not None
         assert await service.revive_parked() == 0
     finally:
-        await upgraded.close()
+        await db.close()
+
+
+async def test_a_database_path_that_cannot_be_created_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    path = tmp_path / "a-file" / "limber.sqlite3"
+    with pytest.raises(StorageUnavailable) as raised:
+        await Database.open(sqlite_url(path))
+    assert str(raised.value) == (
+        f"DATABASE_PATH {path}: cannot create the folder {path.parent} (a file is in the way)"
+    )
+
+
+async def test_a_database_path_that_cannot_be_opened_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "limber.sqlite3"
+    path.mkdir()  # a folder where the file should be (file permissions would not stop root)
+    with pytest.raises(StorageUnavailable) as raised:
+        await Database.open(sqlite_url(path))
+    assert str(raised.value) == f"DATABASE_PATH {path}: cannot open or write the database (unable to open database file)"
+
+
+async def test_an_unreachable_server_is_one_clear_error_without_the_password() -> None:
+    with pytest.raises(StorageUnavailable) as raised:
+        await Database.open("postgresql://limber:hunter2@127.0.0.1:9/limber")  # port 9: nothing listens
+    assert str(raised.value) == (
+        "DATABASE_URL (postgresql://127.0.0.1:9/limber): no database server answers there"
+    )

@@ -34,7 +34,14 @@ from bot.domain.session import (
 from bot.presentation import keyboards, texts
 from bot.services.messenger import Messenger, Outcome, Ticket, Traffic
 from bot.services.messenger import Status as SendStatus
-from bot.storage import DueSession, StaleWrite, Storage
+from bot.services.repositories import (
+    DueSession,
+    MeasurementStore,
+    SessionStore,
+    StaleWrite,
+    Transactions,
+    UserStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +71,20 @@ _REFUSALS = {
 
 class Coach:
     def __init__(
-        self, storage: Storage, routines: RoutineBook, messenger: Messenger, clock: Clock
+        self,
+        *,
+        sessions: SessionStore,
+        users: UserStore,
+        measurements: MeasurementStore,
+        transactions: Transactions,
+        routines: RoutineBook,
+        messenger: Messenger,
+        clock: Clock,
     ) -> None:
-        self._storage = storage
+        self._sessions = sessions
+        self._users = users
+        self._measurements = measurements
+        self._transactions = transactions
         self._routines = routines
         self._messenger = messenger
         self._clock = clock
@@ -87,8 +105,8 @@ class Coach:
     async def start(self, user_id: int, chat_id: int, first_name: str, routine: Routine) -> None:
         """Start ``routine``, or ask first if the user is already in a session."""
         async with self._lock(user_id):
-            await self._storage.upsert_user(user_id, first_name, self._clock.now())
-            active = await self._storage.active_session(user_id)
+            await self._users.upsert_user(user_id, first_name, self._clock.now())
+            active = await self._sessions.active_session(user_id)
             if active is not None:
                 current = self._routine_of(active)
                 if current is not None:
@@ -144,7 +162,7 @@ class Coach:
         if routine is None:
             return texts.TOAST_EXPIRED
         async with self._lock(user_id):
-            active = await self._storage.active_session(user_id)
+            active = await self._sessions.active_session(user_id)
             if active is not None and active.id != action.session_id:
                 return texts.TOAST_EXPIRED
             if active is not None:
@@ -153,14 +171,14 @@ class Coach:
                 self._withdraw_card(active)
                 if active.pose_message_id:
                     self._messenger.clear_buttons(active.chat_id, active.pose_message_id)
-            await self._storage.upsert_user(user_id, first_name, self._clock.now())
+            await self._users.upsert_user(user_id, first_name, self._clock.now())
             await self._begin(routine, user_id, chat_id)
         return ""
 
     async def stop_current(self, user_id: int) -> bool:
         """`/stop`: end the user's session if there is one; False when there was none."""
         async with self._lock(user_id):
-            session = await self._storage.active_session(user_id)
+            session = await self._sessions.active_session(user_id)
             if session is None:
                 return False
             routine = self._routine_of(session)
@@ -190,7 +208,7 @@ class Coach:
             now = self._clock.now()
             if isinstance(found, str) or found[0].step_index != step_index:
                 if typed and reach is not None:
-                    if not await self._storage.add_measurement(user_id, None, now, reach, "single", source):
+                    if not await self._measurements.add_measurement(user_id, None, now, reach, "single", source):
                         return texts.TOAST_SAVED  # this very message was stored before
                     self._messenger.post(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
                     return texts.TOAST_SAVED
@@ -200,10 +218,10 @@ class Coach:
                 moved_on, events = machine.answer(session, routine, now, step_index)
             except SessionError as refusal:
                 return _REFUSALS[refusal.reason]
-            async with self._storage.transaction():
+            async with self._transactions.transaction():
                 if reach is not None:
                     phase = machine.reach_phase(routine, step_index)
-                    await self._storage.add_measurement(user_id, session.id, now, reach, phase, source)
+                    await self._measurements.add_measurement(user_id, session.id, now, reach, phase, source)
                 moved_on = await self._save(moved_on, routine)
             if reach is not None:
                 self._messenger.post(session.chat_id, texts.reach_saved(reach), traffic=Traffic.CARD)
@@ -222,7 +240,7 @@ class Coach:
         """
         if user_id in self._without_session:
             return None
-        session = await self._storage.active_session(user_id)
+        session = await self._sessions.active_session(user_id)
         if session is None:
             if len(self._without_session) >= WITHOUT_SESSION_REMEMBERED:
                 self._without_session.clear()
@@ -242,7 +260,7 @@ class Coach:
     async def stop_quietly(self, user_id: int) -> None:
         """End the user's session without a word (they blocked the bot)."""
         async with self._lock(user_id):
-            session = await self._storage.active_session(user_id)
+            session = await self._sessions.active_session(user_id)
             if session is not None:
                 stopped, _ = machine.stop(session, self._clock.now())
                 await self._save(stopped, None)
@@ -259,7 +277,7 @@ class Coach:
         async with self._sweeps.run() as mine:
             if not mine:
                 return 0
-            due = await self._storage.due_sessions(self._clock.now(), SWEEP_BATCH)
+            due = await self._sessions.due_sessions(self._clock.now(), SWEEP_BATCH)
             await _bounded(SWEEP_CONCURRENCY, (self._advance(item) for item in due))
             return len(due)
 
@@ -270,17 +288,17 @@ class Coach:
     async def recover(self) -> int:
         """At start-up: pick up every active session again; returns how many were resumed."""
         now = self._clock.now()
-        sessions = await self._storage.active_sessions()
+        sessions = await self._sessions.active_sessions()
         results = await _bounded(SWEEP_CONCURRENCY, (self._recover_one(s, now) for s in sessions))
         return sum(1 for resumed in results if resumed)
 
     async def close_abandoned(self) -> int:
         """Quietly end sessions nobody has touched for hours (a pause left running)."""
         now = self._clock.now()
-        stale = await self._storage.stale_sessions(now - machine.ABANDON_AFTER)
+        stale = await self._sessions.stale_sessions(now - machine.ABANDON_AFTER)
         for session in stale:
             async with self._lock(session.user_id):
-                current = await self._storage.get_session(session.id or 0)
+                current = await self._sessions.get_session(session.id or 0)
                 if current is None or not machine.is_abandoned(current, now):
                     continue
                 await self._save(machine.abandon(current, now), None)
@@ -304,7 +322,7 @@ class Coach:
     async def _own_active_session(
         self, user_id: int, session_id: int
     ) -> tuple[Session, Routine] | str:
-        session = await self._storage.get_session(session_id)
+        session = await self._sessions.get_session(session_id)
         if session is None:
             return texts.TOAST_EXPIRED
         if session.user_id != user_id:
@@ -317,16 +335,16 @@ class Coach:
     async def _begin(self, routine: Routine, user_id: int, chat_id: int) -> None:
         self._without_session.discard(user_id)
         session, events = machine.start(routine, user_id, chat_id, self._clock.now())
-        session = await self._storage.insert_session(session, session.next_event_at(routine))
+        session = await self._sessions.insert_session(session, session.next_event_at(routine))
         await self._announce(session, routine, events)
 
     async def _save(self, session: Session, routine: Routine | None) -> Session:
         next_event = session.next_event_at(routine) if routine is not None else None
-        return await self._storage.save_session(session, next_event)
+        return await self._sessions.save_session(session, next_event)
 
     async def _advance(self, due: DueSession) -> None:
         async with self._lock(due.user_id):
-            session = await self._storage.get_session(due.session_id)
+            session = await self._sessions.get_session(due.session_id)
             if session is None or not session.is_active:
                 return
             try:
@@ -342,7 +360,7 @@ class Coach:
                 log.warning("Session %s changed while advancing; the next sweep retries", session.id)
             except Exception:
                 log.exception("Advancing session %s failed; retrying later", session.id)
-                await self._storage.postpone_session(
+                await self._sessions.postpone_session(
                     due.session_id, self._clock.now() + RETRY_AFTER_FAILURE
                 )
 
@@ -406,7 +424,7 @@ class Coach:
         self._withdraw_card(session)
         if session.pose_message_id:
             self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
-            await self._storage.set_pose_message(session.id, None)
+            await self._sessions.set_pose_message(session.id, None)
         task = asyncio.create_task(
             self._card_arrived(session.id, session.step_index, session.chat_id, ticket, counts), name="pose-card"
         )
@@ -418,12 +436,12 @@ class Coach:
         outcome = await ticket
         try:
             if outcome.delivered and outcome.message_id is not None:
-                if not await self._storage.set_pose_message(session_id, outcome.message_id, step_index):
+                if not await self._sessions.set_pose_message(session_id, outcome.message_id, step_index):
                     # The session moved on while the card was on its way: its buttons are stale.
                     self._messenger.clear_buttons(chat_id, outcome.message_id)
             elif counts and _missed(outcome):
                 log.warning("Pose card for session %s step %d was not delivered: %s", session_id, step_index, outcome.status)
-                await self._storage.count_missed_card(session_id)
+                await self._sessions.count_missed_card(session_id)
         except Exception:
             log.exception("Recording the pose card of session %s failed", session_id)
         finally:
@@ -450,7 +468,7 @@ class Coach:
             await asyncio.wait_for(asyncio.shield(bookkeeping), LAST_CARD_WAIT)
         except TimeoutError:
             return session
-        return await self._storage.get_session(session.id) or session
+        return await self._sessions.get_session(session.id) or session
 
     async def _show_pose_in_place(self, session: Session, routine: Routine) -> None:
         """Redraw the pose message after pause/resume (paused marker, swapped first button)."""
@@ -467,7 +485,7 @@ class Coach:
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""
         assert session.id is not None
-        measured = await self._storage.measurements_of(session.user_id, session.id)
+        measured = await self._measurements.measurements_of(session.user_id, session.id)
         before = [m for m in measured if m.phase == "before"]
         after = [m for m in measured if m.phase == "after"]
         if not before or not after:

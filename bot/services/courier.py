@@ -26,7 +26,7 @@ from bot.domain.clock import Clock
 from bot.domain.schedule import LATE_LIMIT
 from bot.presentation.keyboards import Keyboard
 from bot.services.messenger import Messenger, Outcome, Status, Ticket, Traffic
-from bot.storage import Delivery, Storage
+from bot.services.repositories import Delivery, DeliveryStore
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ class CourierStats:
 class Courier:
     def __init__(
         self,
-        storage: Storage,
+        deliveries: DeliveryStore,
         messenger: Messenger,
         render: Callable[[Delivery], tuple[str, Keyboard]],
         clock: Clock,
     ) -> None:
-        self._storage = storage
+        self._deliveries = deliveries
         self._messenger = messenger
         self._render = render
         self._clock = clock
@@ -76,8 +76,8 @@ class Courier:
 
     async def start(self) -> None:
         """Settle what an earlier process left behind, then start sending in the background."""
-        unknown = await self._storage.settle_interrupted_deliveries()
-        expired = await self._storage.expire_pending_deliveries(self._clock.now() - LATE_LIMIT)
+        unknown = await self._deliveries.settle_interrupted_deliveries()
+        expired = await self._deliveries.expire_pending_deliveries(self._clock.now() - LATE_LIMIT)
         if unknown or expired:
             log.warning(
                 "After restart: %d reminder(s) were mid-send (not resent), %d too late to send",
@@ -124,7 +124,7 @@ class Courier:
     async def _hand_over_batch(self) -> int:
         batch = [
             delivery
-            for delivery in await self._storage.pending_deliveries(BATCH + len(self._outstanding))
+            for delivery in await self._deliveries.pending_deliveries(BATCH + len(self._outstanding))
             if delivery.id not in self._outstanding
         ]
         for delivery in batch:
@@ -134,7 +134,7 @@ class Courier:
                 text, keyboard = self._render(delivery)
             except Exception:
                 log.exception("Cannot render reminder %s; marking it failed", delivery.id)
-                await self._storage.finish_delivery(delivery.id, "failed")
+                await self._deliveries.finish_delivery(delivery.id, "failed")
                 continue
             await self._room.acquire()
             self._hand_over(delivery, text, keyboard)
@@ -148,7 +148,7 @@ class Courier:
             keyboard,
             traffic=Traffic.REMINDER,
             ttl=(worth_until - self._clock.now()).total_seconds(),
-            before_attempt=lambda: self._storage.mark_deliveries([delivery.id], "sending"),
+            before_attempt=lambda: self._deliveries.mark_deliveries([delivery.id], "sending"),
         )
         self._outstanding.add(delivery.id)
         task = asyncio.create_task(self._settle(delivery, ticket), name=f"reminder-{delivery.id}")
@@ -171,7 +171,7 @@ class Courier:
                 self.stats.failed += 1
                 log.warning("Reminder %s not delivered: %s %s", delivery.id, outcome.status, outcome.detail)
             sent_at = self._clock.now() if status == "sent" else None
-            await self._storage.finish_delivery(delivery.id, status, sent_at, outcome.message_id)
+            await self._deliveries.finish_delivery(delivery.id, status, sent_at, outcome.message_id)
         except Exception:
             log.exception("Recording reminder %s failed", delivery.id)
         finally:

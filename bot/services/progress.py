@@ -13,7 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.reach import Reach, progress
 from bot.presentation import texts
 from bot.presentation.chart import reach_chart
-from bot.storage import Storage
+from bot.services.repositories import MeasurementStore, SessionStore, UserDataStore, UserStore
 
 HISTORY_LENGTH = 10
 EXPORT_COLUMNS = [
@@ -23,8 +23,20 @@ EXPORT_COLUMNS = [
 
 
 class ProgressReport:
-    def __init__(self, storage: Storage, clock: Clock, default_zone: str) -> None:
-        self._storage = storage
+    def __init__(
+        self,
+        *,
+        users: UserStore,
+        user_data: UserDataStore,
+        sessions: SessionStore,
+        measurements: MeasurementStore,
+        clock: Clock,
+        default_zone: str,
+    ) -> None:
+        self._users = users
+        self._user_data = user_data
+        self._sessions = sessions
+        self._measurements = measurements
         self._clock = clock
         self._default_zone = default_zone
 
@@ -34,15 +46,15 @@ class ProgressReport:
         """`/reach` outside a routine: a measurement of its own. ``source`` names the message it
         came from, so the same message handled twice stores it once."""
         now = self._clock.now()
-        await self._storage.upsert_user(user_id, first_name, now)
-        await self._storage.add_measurement(user_id, None, now, reach, "single", source)
+        await self._users.upsert_user(user_id, first_name, now)
+        await self._measurements.add_measurement(user_id, None, now, reach, "single", source)
         return texts.reach_logged_outside(reach)
 
     async def summary(self, user_id: int) -> tuple[str, bytes | None]:
         """The /progress text, and a chart when there is anything to draw."""
         zone = await self._zone(user_id)
-        measurements = await self._storage.measurements_of(user_id)
-        finished = await self._storage.finished_session_times(user_id)
+        measurements = await self._measurements.measurements_of(user_id)
+        finished = await self._sessions.finished_session_times(user_id)
         report = progress(measurements, finished, self._clock.now(), zone)
         text = texts.progress(report, zone)
         chart = None
@@ -54,13 +66,13 @@ class ProgressReport:
 
     async def history(self, user_id: int) -> str:
         zone = await self._zone(user_id)
-        measurements = await self._storage.measurements_of(user_id)
+        measurements = await self._measurements.measurements_of(user_id)
         return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone)
 
     async def export_csv(self, user_id: int) -> bytes | None:
         """Everything stored about the user as one CSV: profile, schedules, reminders sent,
         sessions and measurements, one row per stored row. None if nothing is stored."""
-        rows = await self._storage.export_rows(user_id)
+        rows = await self._user_data.export_rows(user_id)
         if not any(rows.values()):
             return None
         buffer = io.StringIO()
@@ -101,10 +113,10 @@ class ProgressReport:
         return buffer.getvalue().encode("utf-8")
 
     async def forget(self, user_id: int) -> None:
-        await self._storage.forget_user(user_id)
+        await self._user_data.forget_user(user_id)
 
     async def _zone(self, user_id: int) -> ZoneInfo:
-        user = await self._storage.get_user(user_id)
+        user = await self._users.get_user(user_id)
         return ZoneInfo((user.timezone if user else None) or self._default_zone)
 
 

@@ -32,7 +32,16 @@ from bot.domain.schedule import (
 from bot.domain.schedule_input import format_clock
 from bot.presentation import keyboards, texts
 from bot.services.messenger import Messenger
-from bot.storage import Claim, Delivery, DueRow, ScheduleRow, Storage, User
+from bot.services.repositories import (
+    Claim,
+    Delivery,
+    DeliveryStore,
+    DueRow,
+    ScheduleRow,
+    ScheduleStore,
+    User,
+    UserStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +59,19 @@ DELIVERY_RECORDS_KEPT = timedelta(days=14)
 class Reminders:
     def __init__(
         self,
-        storage: Storage,
+        *,
+        users: UserStore,
+        schedules: ScheduleStore,
+        deliveries: DeliveryStore,
         routines: RoutineBook,
         messenger: Messenger,
         clock: Clock,
         default_zone: str,
         wake_courier: Callable[[], None] = lambda: None,
     ) -> None:
-        self._storage = storage
+        self._users = users
+        self._schedules = schedules
+        self._deliveries = deliveries
         self._routines = routines
         self._messenger = messenger
         self._clock = clock
@@ -74,7 +88,7 @@ class Reminders:
         return self._clock.now()
 
     async def zone_name(self, user_id: int) -> str:
-        return self._zone_name(await self._storage.get_user(user_id))
+        return self._zone_name(await self._users.get_user(user_id))
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         return ZoneInfo(await self.zone_name(user_id))
@@ -85,7 +99,7 @@ class Reminders:
         now = self._clock.now()
         sent_before = await self._last_key(user_id, Kind.DAILY)
         next_due = next_unsent_daily(now, at, days, zone, sent_before)
-        await self._storage.save_schedule(
+        await self._schedules.save_schedule(
             ScheduleRow(user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due)
         )
         reply = texts.reminder_set(self._routines.default, at, days, self._when(next_due, now, zone))
@@ -98,7 +112,7 @@ class Reminders:
         zone = self._zone(user)
         now = self._clock.now()
         next_due = next_nudge(now, window, days, zone)
-        await self._storage.save_schedule(
+        await self._schedules.save_schedule(
             ScheduleRow(
                 user_id, Kind.NUDGE.value, None, days.mask, format_clock(window.start),
                 format_clock(window.end), window.every_minutes, next_due,
@@ -108,14 +122,14 @@ class Reminders:
         return reply + await self._zone_hint(user)
 
     async def turn_off(self, user_id: int, kind: Kind) -> str:
-        removed = await self._storage.delete_schedule(user_id, kind.value)
+        removed = await self._schedules.delete_schedule(user_id, kind.value)
         if kind is Kind.DAILY:
-            await self._storage.delete_schedule(user_id, Kind.SNOOZE.value)
+            await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value)
         return texts.turned_off(kind, removed)
 
     async def overview(self, user_id: int) -> str:
-        user = await self._storage.get_user(user_id)
-        rows = await self._storage.schedules_of(user_id) if user else []
+        user = await self._users.get_user(user_id)
+        rows = await self._schedules.schedules_of(user_id) if user else []
         zone_name = self._zone_name(user)
         zone = ZoneInfo(zone_name)
         now = self._clock.now()
@@ -134,29 +148,29 @@ class Reminders:
 
     async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> str:
         await self._user(user_id, chat_id, first_name)
-        await self._storage.set_timezone(user_id, zone_name)
-        await self._storage.mark_timezone_hint_sent(user_id)
+        await self._users.set_timezone(user_id, zone_name)
+        await self._users.mark_timezone_hint_sent(user_id)
         rescheduled = await self._reschedule(user_id, ZoneInfo(zone_name))
         local_now = self._clock.now().astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
         return texts.timezone_set(zone_name, local_now, has_reminders=rescheduled > 0)
 
     async def pause(self, user_id: int, chat_id: int, first_name: str, until: datetime) -> str:
         user = await self._user(user_id, chat_id, first_name)
-        await self._storage.set_paused_until(user_id, until)
+        await self._users.set_paused_until(user_id, until)
         return texts.paused(self._when(until, self._clock.now(), self._zone(user)))
 
     async def resume(self, user_id: int) -> str:
-        user = await self._storage.get_user(user_id)
+        user = await self._users.get_user(user_id)
         was_paused = bool(user and user.paused_until and user.paused_until > self._clock.now())
         if user:
-            await self._storage.set_paused_until(user_id, None)
+            await self._users.set_paused_until(user_id, None)
         return texts.resumed(was_paused)
 
     # -- buttons under a reminder ----------------------------------------------------------------
 
     async def reminder_for(self, user_id: int, delivery_id: int) -> Delivery | str:
         """The delivery behind a reminder button, or the toast explaining why it is stale."""
-        delivery = await self._storage.get_delivery(delivery_id)
+        delivery = await self._deliveries.get_delivery(delivery_id)
         if delivery is None:
             return texts.TOAST_EXPIRED
         if delivery.user_id != user_id:
@@ -171,7 +185,7 @@ class Reminders:
         now = self._clock.now()
         until = now + timedelta(minutes=minutes)
         postponed = Kind.NUDGE.value if delivery.kind in NUDGE_DELIVERIES else Kind.DAILY.value
-        await self._storage.save_schedule(
+        await self._schedules.save_schedule(
             ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until, snoozed_kind=postponed)
         )
         await self._clear_buttons(delivery)
@@ -185,8 +199,8 @@ class Reminders:
         now = self._clock.now()
         until = end_of_local_day(now, self._zone(user))
         if user.paused_until is None or user.paused_until < until:
-            await self._storage.set_paused_until(user_id, until)
-        await self._storage.delete_schedule(user_id, Kind.SNOOZE.value)
+            await self._users.set_paused_until(user_id, until)
+        await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value)
         await self._clear_buttons(delivery)
         return texts.TOAST_SKIPPED_TODAY
 
@@ -194,7 +208,7 @@ class Reminders:
         found = await self.reminder_for(user_id, delivery_id)
         if isinstance(found, str):
             return found
-        await self._storage.set_moved_at(user_id, self._clock.now())
+        await self._users.set_moved_at(user_id, self._clock.now())
         await self._clear_buttons(found)
         return texts.TOAST_MOVED
 
@@ -207,13 +221,13 @@ class Reminders:
         """Telegram refused a message to ``chat_id`` (403). A private chat is its user: they
         blocked the bot. A group only affects that group; nobody's own reminders change."""
         if chat_id < 0:
-            await self._storage.set_chat_status(chat_id, None, None, "left", self._clock.now())
+            await self._users.set_chat_status(chat_id, None, None, "left", self._clock.now())
             return
-        await self._storage.set_blocked(chat_id, self._clock.now())
+        await self._users.set_blocked(chat_id, self._clock.now())
         (await self._blocked_users()).add(chat_id)
 
     async def group_changed(self, chat_id: int, kind: str, title: str, status: str) -> None:
-        await self._storage.set_chat_status(chat_id, kind, title, status, self._clock.now())
+        await self._users.set_chat_status(chat_id, kind, title, status, self._clock.now())
 
     async def load_blocked(self) -> None:
         """At start-up: learn who has blocked the bot, so that :meth:`marked_blocked` needs no
@@ -224,8 +238,8 @@ class Reminders:
         """At start-up: reschedule users whose reminders were parked by a block that no longer
         stands (earlier releases blocked users for what happened in groups)."""
         revived = 0
-        for user_id in await self._storage.parked_users():
-            user = await self._storage.get_user(user_id)
+        for user_id in await self._users.parked_users():
+            user = await self._users.get_user(user_id)
             if user is not None:
                 await self._reschedule(user_id, self._zone(user))
                 revived += 1
@@ -245,19 +259,19 @@ class Reminders:
     async def user_unblocked(self, user_id: int) -> None:
         """The user let the bot back in: their schedules resume from now, nothing is replayed."""
         (await self._blocked_users()).discard(user_id)
-        if await self._storage.set_blocked(user_id, None):
-            user = await self._storage.get_user(user_id)
+        if await self._users.set_blocked(user_id, None):
+            user = await self._users.get_user(user_id)
             if user is not None:
                 await self._reschedule(user_id, self._zone(user))
 
     async def _blocked_users(self) -> set[int]:
         if self._blocked is None:
-            self._blocked = await self._storage.blocked_users()
+            self._blocked = await self._users.blocked_users()
         return self._blocked
 
     async def prune(self) -> int:
         """Forget delivery records older than two weeks (buttons that old only get a toast)."""
-        return await self._storage.prune_deliveries(self._clock.now() - DELIVERY_RECORDS_KEPT)
+        return await self._deliveries.prune_deliveries(self._clock.now() - DELIVERY_RECORDS_KEPT)
 
     # -- the sweep -----------------------------------------------------------------------------
 
@@ -270,12 +284,11 @@ class Reminders:
             queued = 0
             while True:
                 now = self._clock.now()
-                rows = await self._storage.due_schedules(now, SWEEP_BATCH)
-                if not rows:
-                    break
-                claims = [self._claim(row, now) for row in rows]
-                queued += await self._storage.claim(claims)
-                if len(rows) < SWEEP_BATCH:
+                decided, claimed = await self._schedules.claim_due(
+                    now, SWEEP_BATCH, lambda row: self._claim(row, now)  # noqa: B023 (called at once)
+                )
+                queued += claimed
+                if decided < SWEEP_BATCH:
                     break
             if queued:
                 log.info("Queued %d reminder(s)", queued)
@@ -340,8 +353,8 @@ class Reminders:
         return self._routines.get(DESK_BREAK) or self._routines.default
 
     async def _user(self, user_id: int, chat_id: int, first_name: str) -> User:
-        await self._storage.upsert_user(user_id, first_name, self._clock.now())
-        user = await self._storage.get_user(user_id)
+        await self._users.upsert_user(user_id, first_name, self._clock.now())
+        user = await self._users.get_user(user_id)
         assert user is not None
         return user
 
@@ -356,13 +369,13 @@ class Reminders:
         """Once, tell a user without a zone of their own which one we are using."""
         if user.timezone is not None or user.timezone_hint_sent:
             return ""
-        await self._storage.mark_timezone_hint_sent(user.user_id)
+        await self._users.mark_timezone_hint_sent(user.user_id)
         return "\n\n" + texts.timezone_hint(self._default_zone)
 
     async def _reschedule(self, user_id: int, zone: ZoneInfo) -> int:
         """Recompute every schedule of the user from now; returns how many there are."""
         now = self._clock.now()
-        rows = await self._storage.schedules_of(user_id)
+        rows = await self._schedules.schedules_of(user_id)
         for row in rows:
             if row.kind == Kind.DAILY:
                 at = _clock(row.local_time) or time(0)
@@ -371,11 +384,11 @@ class Reminders:
                 next_due = next_nudge(now, _window(row), Weekdays(row.days), zone)
             else:
                 next_due = row.next_due_at if row.next_due_at and row.next_due_at > now else None
-            await self._storage.save_schedule(replace(row, next_due_at=next_due))
+            await self._schedules.save_schedule(replace(row, next_due_at=next_due))
         return len(rows)
 
     async def _last_key(self, user_id: int, kind: Kind) -> str | None:
-        rows = await self._storage.schedules_of(user_id)
+        rows = await self._schedules.schedules_of(user_id)
         return next((row.last_key for row in rows if row.kind == kind), None)
 
     async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | str:
@@ -386,12 +399,12 @@ class Reminders:
             return found
         if self._clock.now() - found.due_at > BUTTON_LIFETIME:
             return texts.TOAST_EXPIRED
-        user = await self._storage.get_user(user_id)
+        user = await self._users.get_user(user_id)
         assert user is not None  # a delivery's user exists (deliveries cascade with users)
         return found, user
 
     async def _clear_buttons(self, delivery: Delivery) -> None:
-        message_id = await self._storage.delivery_message(delivery.id)
+        message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
             self._messenger.clear_buttons(delivery.chat_id, message_id)
 

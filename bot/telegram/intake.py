@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -37,7 +37,6 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.storage import Storage
 from bot.telegram.retrying import backoff, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -224,6 +223,14 @@ def _discard(coroutine: Awaitable[Any]) -> None:
         close()  # never awaited on purpose: no "coroutine was never awaited" warning
 
 
+class Inbox(Protocol):
+    """Where updates are recorded before they are confirmed (``bot.storage.inbox``)."""
+
+    async def record_updates(self, updates: list[tuple[int, int | None, str]], now: datetime) -> list[int]: ...
+    async def unhandled_updates(self) -> list[tuple[int, str]]: ...
+    async def finish_updates(self, update_ids: list[int], status: str = "done") -> None: ...
+
+
 class Poller:
     """Fetches updates with ``getUpdates``, records them in the inbox, and queues them for the
     application. Ends the process (through ``on_fatal``) when Telegram rejects the token."""
@@ -231,14 +238,14 @@ class Poller:
     def __init__(
         self,
         application: Application,  # type: ignore[type-arg]
-        storage: Storage,
+        inbox: Inbox,
         request: BaseRequest,
         *,
         poll_timeout: float,
         on_fatal: Callable[[str], None],
     ) -> None:
         self._application = application
-        self._storage = storage
+        self._inbox = inbox
         # getUpdates goes through its own connection and is read raw: python-telegram-bot's
         # get_updates parses the whole batch at once, and one malformed update fails it all.
         self._request = request
@@ -252,7 +259,7 @@ class Poller:
     async def start(self) -> None:
         """Handle what an earlier process recorded but did not finish, then start polling."""
         self._flusher = asyncio.create_task(self._flush_forever(), name="inbox-flush")
-        leftovers = await self._storage.unhandled_updates()
+        leftovers = await self._inbox.unhandled_updates()
         if leftovers:
             log.info("Handling %d update(s) received before the restart", len(leftovers))
         for update_id, payload in leftovers:
@@ -342,7 +349,7 @@ class Poller:
                 rows.append((item["update_id"], _user_id(item), json.dumps(item, ensure_ascii=False)))
         if not rows:
             return offset
-        fresh = set(await self._storage.record_updates(rows, datetime.now(UTC)))
+        fresh = set(await self._inbox.record_updates(rows, datetime.now(UTC)))
         for item in raw:
             if isinstance(item, dict) and item.get("update_id") in fresh:
                 await self._queue(item["update_id"], item)
@@ -353,7 +360,7 @@ class Poller:
             update = Update.de_json(payload, self._application.bot)
         except Exception as exc:
             log.error("Skipping update %s: it cannot be read (%s)", update_id, type(exc).__name__)
-            await self._storage.finish_updates([update_id], "unreadable")
+            await self._inbox.finish_updates([update_id], "unreadable")
             return
         await self._application.update_queue.put(update)
 
@@ -375,7 +382,7 @@ class Poller:
         if not done:
             return
         try:
-            await self._storage.finish_updates(done)
+            await self._inbox.finish_updates(done)
         except BaseException:
             self._finished[:0] = done
             raise

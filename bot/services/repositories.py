@@ -1,0 +1,176 @@
+"""What the services need from storage: records, and narrow repository interfaces.
+
+The SQL implementations live in ``bot.storage``; services only see these protocols, so each
+takes exactly the repositories it uses, and tests can hand them anything that fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain.reach import Measurement, Reach
+from bot.domain.session import Session
+
+
+class StaleWrite(Exception):
+    """A row changed under us since it was read (its version moved on)."""
+
+
+class AlreadyActive(Exception):
+    """The user already has an active session (the database allows one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueSession:
+    session_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    chat_id: int
+    first_name: str
+    timezone: str | None
+    timezone_hint_sent: bool
+    blocked_at: datetime | None
+    paused_until: datetime | None
+    moved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A schedule as stored: local wall-clock terms plus the next UTC instant it is due."""
+
+    user_id: int
+    kind: str
+    local_time: str | None
+    days: int
+    window_start: str | None
+    window_end: str | None
+    every_minutes: int | None
+    next_due_at: datetime | None
+    last_key: str | None = None
+    #: For a snooze: the kind of reminder it postpones.
+    snoozed_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """A due schedule joined with what deciding about it needs to know of its user."""
+
+    schedule: ScheduleRow
+    chat_id: int
+    timezone: str | None
+    paused_until: datetime | None
+    last_finished_at: datetime | None
+    last_active_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of deciding about one due schedule, to be written atomically."""
+
+    user_id: int
+    kind: str
+    was_due_at: datetime
+    next_due_at: datetime | None
+    #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds, what kind
+    #: of message it is: 'daily', 'nudge', 'snooze' or 'snooze-nudge').
+    delivery: tuple[int, str, float, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    user_id: int
+    chat_id: int
+    kind: str
+    occurrence: str
+    due_at: datetime
+    late_seconds: float
+    status: str
+    attempts: int
+
+
+class Transactions(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Calls to any repository inside the block (same task) commit together or not at all."""
+
+
+class UserStore(Protocol):
+    async def upsert_user(self, user_id: int, first_name: str, now: datetime) -> None: ...
+    async def get_user(self, user_id: int) -> User | None: ...
+    async def set_timezone(self, user_id: int, zone: str) -> None: ...
+    async def mark_timezone_hint_sent(self, user_id: int) -> None: ...
+    async def set_paused_until(self, user_id: int, until: datetime | None) -> None: ...
+    async def set_moved_at(self, user_id: int, moment: datetime) -> None: ...
+    async def set_blocked(self, user_id: int, blocked_at: datetime | None) -> bool: ...
+    async def blocked_users(self) -> set[int]: ...
+    async def parked_users(self) -> list[int]: ...
+    async def set_chat_status(
+        self, chat_id: int, kind: str | None, title: str | None, status: str, now: datetime
+    ) -> None: ...
+
+
+class UserDataStore(Protocol):
+    """Everything stored about one user, across tables: for /export and /forget."""
+
+    async def export_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]: ...
+    async def forget_user(self, user_id: int) -> None: ...
+
+
+class SessionStore(Protocol):
+    async def insert_session(self, session: Session, next_event_at: datetime | None) -> Session: ...
+    async def save_session(self, session: Session, next_event_at: datetime | None) -> Session: ...
+    async def get_session(self, session_id: int) -> Session | None: ...
+    async def active_session(self, user_id: int) -> Session | None: ...
+    async def active_sessions(self) -> list[Session]: ...
+    async def due_sessions(self, now: datetime, limit: int) -> list[DueSession]: ...
+    async def set_pose_message(
+        self, session_id: int, message_id: int | None, step_index: int | None = None
+    ) -> bool: ...
+    async def count_missed_card(self, session_id: int) -> None: ...
+    async def postpone_session(self, session_id: int, until: datetime) -> None: ...
+    async def stale_sessions(self, updated_before: datetime) -> list[Session]: ...
+    async def finished_session_times(self, user_id: int) -> list[datetime]: ...
+
+
+class MeasurementStore(Protocol):
+    async def add_measurement(
+        self,
+        user_id: int,
+        session_id: int | None,
+        taken_at: datetime,
+        reach: Reach,
+        phase: str,
+        source: str | None = None,
+    ) -> bool: ...
+    async def measurements_of(self, user_id: int, session_id: int | None = None) -> list[Measurement]: ...
+
+
+class ScheduleStore(Protocol):
+    async def save_schedule(self, row: ScheduleRow) -> None: ...
+    async def delete_schedule(self, user_id: int, kind: str) -> bool: ...
+    async def schedules_of(self, user_id: int) -> list[ScheduleRow]: ...
+    async def claim_due(self, now: datetime, limit: int, decide: Callable[[DueRow], Claim]) -> tuple[int, int]:
+        """Decide about up to ``limit`` due schedules and write the claims, atomically; returns
+        (schedules decided, deliveries queued)."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    async def pending_deliveries(self, limit: int) -> list[Delivery]: ...
+    async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
+    async def delivery_message(self, delivery_id: int) -> int | None: ...
+    async def mark_deliveries(self, ids: list[int], status: str) -> None: ...
+    async def finish_delivery(
+        self, delivery_id: int, status: str, sent_at: datetime | None = None, message_id: int | None = None
+    ) -> None: ...
+    async def settle_interrupted_deliveries(self) -> int: ...
+    async def expire_pending_deliveries(self, due_before: datetime) -> int: ...
+    async def prune_deliveries(self, before: datetime) -> int: ...

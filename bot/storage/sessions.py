@@ -1,0 +1,157 @@
+"""Guided sessions: one row per session, changed under an optimistic version check.
+
+A session is claimed by the write, not by a lock: the clock and a button press both read it,
+decide, and save with ``version = :read``; the second save finds the version moved on and
+raises :class:`StaleWrite`, so the loser sends nothing. With several replicas only the leader
+runs the session clock, and the same check keeps a hand-over from advancing a session twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.session import Session, Status
+from bot.services.repositories import AlreadyActive, DueSession, StaleWrite
+from bot.storage.database import Database
+from bot.storage.tables import sessions
+from bot.storage.times import dt, ts
+
+_ACTIVE = sessions.c.status == "active"
+
+
+class SessionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert_session(self, session: Session, next_event_at: datetime | None) -> Session:
+        """Store a new active session; raises :class:`AlreadyActive` if one is active."""
+        values = {
+            "user_id": session.user_id,
+            "chat_id": session.chat_id,
+            "routine_id": session.routine_id,
+            "started_at": ts(session.started_at),
+            "version": 0,
+            **_changing(session, next_event_at),
+        }
+        try:
+            session_id = await self._db.scalar(insert(sessions).values(values).returning(sessions.c.id))
+        except IntegrityError:
+            raise AlreadyActive(f"user {session.user_id} already has an active session") from None
+        return replace(session, id=int(session_id), version=0)
+
+    async def save_session(self, session: Session, next_event_at: datetime | None) -> Session:
+        """Write a changed session back; raises :class:`StaleWrite` if it changed meanwhile."""
+        assert session.id is not None
+        changed = await self._db.run(
+            update(sessions)
+            .where(sessions.c.id == session.id, sessions.c.version == session.version)
+            .values(**_changing(session, next_event_at), version=sessions.c.version + 1)
+        )
+        if changed != 1:
+            raise StaleWrite(f"session {session.id} changed since version {session.version}")
+        return replace(session, version=session.version + 1)
+
+    async def get_session(self, session_id: int) -> Session | None:
+        row = await self._db.fetch_one(select(sessions).where(sessions.c.id == bindparam("id")), {"id": session_id})
+        return _session(row) if row else None
+
+    async def active_session(self, user_id: int) -> Session | None:
+        row = await self._db.fetch_one(
+            select(sessions).where(sessions.c.user_id == bindparam("user_id"), _ACTIVE), {"user_id": user_id}
+        )
+        return _session(row) if row else None
+
+    async def active_sessions(self) -> list[Session]:
+        rows = await self._db.fetch_all(select(sessions).where(_ACTIVE).order_by(sessions.c.id))
+        return [_session(row) for row in rows]
+
+    async def due_sessions(self, now: datetime, limit: int) -> list[DueSession]:
+        rows = await self._db.fetch_all(
+            select(sessions.c.id, sessions.c.user_id)
+            .where(_ACTIVE, sessions.c.next_event_at.is_not(None), sessions.c.next_event_at <= bindparam("now"))
+            .order_by(sessions.c.next_event_at)
+            .limit(bindparam("limit")),
+            {"now": ts(now), "limit": limit},
+        )
+        return [DueSession(row.id, row.user_id) for row in rows]
+
+    async def set_pose_message(self, session_id: int, message_id: int | None, step_index: int | None = None) -> bool:
+        """Remember which message carries the current pose's buttons, only while the session
+        is still at ``step_index`` if given; True if stored. No version bump: it changes no
+        timing, and session saves never write this column."""
+        statement = update(sessions).where(sessions.c.id == session_id, _ACTIVE)
+        if step_index is not None:
+            statement = statement.where(sessions.c.step_index == step_index)
+        return await self._db.run(statement.values(pose_message_id=message_id)) == 1
+
+    async def count_missed_card(self, session_id: int) -> None:
+        await self._db.run(
+            update(sessions).where(sessions.c.id == session_id).values(cards_missed=sessions.c.cards_missed + 1)
+        )
+
+    async def postpone_session(self, session_id: int, until: datetime) -> None:
+        await self._db.run(update(sessions).where(sessions.c.id == session_id, _ACTIVE).values(next_event_at=ts(until)))
+
+    async def stale_sessions(self, updated_before: datetime) -> list[Session]:
+        rows = await self._db.fetch_all(
+            select(sessions).where(_ACTIVE, sessions.c.updated_at < ts(updated_before))
+        )
+        return [_session(row) for row in rows]
+
+    async def finished_session_times(self, user_id: int) -> list[datetime]:
+        rows = await self._db.fetch_all(
+            select(sessions.c.ended_at)
+            .where(sessions.c.user_id == user_id, sessions.c.status == "finished")
+            .order_by(sessions.c.ended_at)
+        )
+        return [moment for row in rows if (moment := dt(row.ended_at)) is not None]
+
+
+def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any]:
+    """The columns that change over a session's life."""
+    return {
+        "status": session.status.value,
+        "step_index": session.step_index,
+        "clock_started_at": ts(session.clock_started_at),
+        "remaining": session.remaining,
+        "halfway_sent": int(session.halfway_sent),
+        "active_seconds": session.active_seconds,
+        "steps_done": session.steps_done,
+        "steps_skipped": session.steps_skipped,
+        "next_event_at": ts(next_event_at),
+        "updated_at": ts(session.updated_at),
+        "ended_at": ts(session.ended_at),
+        "awaiting_answer_until": ts(session.awaiting_answer_until),
+    }
+
+
+def _session(row: Row[Any]) -> Session:
+    started_at = dt(row.started_at)
+    updated_at = dt(row.updated_at)
+    assert started_at is not None and updated_at is not None
+    return Session(
+        id=row.id,
+        version=row.version,
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        routine_id=row.routine_id,
+        status=Status(row.status),
+        step_index=row.step_index,
+        clock_started_at=dt(row.clock_started_at),
+        remaining=row.remaining,
+        halfway_sent=bool(row.halfway_sent),
+        active_seconds=row.active_seconds,
+        steps_done=row.steps_done,
+        steps_skipped=row.steps_skipped,
+        cards_missed=row.cards_missed,
+        pose_message_id=row.pose_message_id,
+        started_at=started_at,
+        updated_at=updated_at,
+        ended_at=dt(row.ended_at),
+        awaiting_answer_until=dt(row.awaiting_answer_until),
+    )
