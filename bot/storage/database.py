@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -75,6 +75,11 @@ class Database:
             self._single: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
         else:
             self._single = {"limber_autocommit": True}
+        #: SQLite: the one connection, held for the process's life (a pool checkout per
+        #: statement cost more than the statement), and the lock that hands it to one
+        #: coroutine, or one transaction, at a time.
+        self._sqlite: AsyncConnection | None = None
+        self._sqlite_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -96,6 +101,9 @@ class Database:
             await database.ping()
             if migrate:
                 await database.migrate()
+            if database.engine_name == "sqlite":
+                database._sqlite = await engine.connect()
+                await database._sqlite.execution_options(**database._single)
         except BaseException as exc:
             await engine.dispose()
             if isinstance(exc, (OSError, DBAPIError)):
@@ -104,10 +112,14 @@ class Database:
         return database
 
     async def close(self) -> None:
+        if self._sqlite is not None:
+            async with self._sqlite_lock:
+                await self._sqlite.close()
+                self._sqlite = None
         await self._engine.dispose()
 
     async def ping(self) -> None:
-        """Reach the server (or file) with a trivial write-capable query."""
+        """Reach the server (or file) with a trivial query."""
         async with self._connection() as conn:
             await conn.execute(text("SELECT 1"))
 
@@ -130,6 +142,10 @@ class Database:
         if held is not None and held[1] is asyncio.current_task():
             yield held[0]
             return
+        if self._sqlite is not None:
+            async with self._sqlite_transaction(self._sqlite) as conn:
+                yield conn
+            return
         async with self._engine.connect() as conn, conn.begin():
             token = self._held.set((conn, asyncio.current_task()))
             try:
@@ -138,10 +154,31 @@ class Database:
                 self._held.reset(token)
 
     @asynccontextmanager
+    async def _sqlite_transaction(self, conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+        async with self._sqlite_lock:
+            # BEGIN and COMMIT run to their end on aiosqlite's thread even when the awaiting
+            # task is cancelled (at shutdown): wait for them, so the connection is never left
+            # inside a transaction.
+            await _to_the_end(conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            token = self._held.set((conn, asyncio.current_task()))
+            try:
+                yield conn
+                await _to_the_end(conn.commit())
+            except BaseException:
+                await _to_the_end(conn.rollback())
+                raise
+            finally:
+                self._held.reset(token)
+
+    @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
         held = self._held.get()
         if held is not None and held[1] is asyncio.current_task():
             yield held[0]
+            return
+        if self._sqlite is not None:
+            async with self._sqlite_lock:
+                yield self._sqlite
             return
         async with self._engine.connect() as conn:
             yield await conn.execution_options(**self._single)
@@ -171,6 +208,16 @@ class Database:
             return 0
         async with self._connection() as conn:
             return int((await conn.execute(statement, params)).rowcount)  # type: ignore[attr-defined]
+
+
+async def _to_the_end(statement: Awaitable[object]) -> None:
+    """Await ``statement``; if cancelled meanwhile, still wait for it to finish, then re-raise."""
+    running = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.gather(running, return_exceptions=True)
+        raise
 
 
 # -- engine set-up -------------------------------------------------------------------------------

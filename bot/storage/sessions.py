@@ -27,6 +27,17 @@ _ACTIVE = sessions.c.status == "active"
 class SessionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Built once: the session clock runs these for every pose of every session. The SET
+        # clause of _save comes from the parameters given (the changing columns).
+        self._save = (
+            update(sessions)
+            .where(sessions.c.id == bindparam("s_id"), sessions.c.version == bindparam("s_version"))
+            .values(version=sessions.c.version + 1)
+        )
+        self._get = select(sessions).where(sessions.c.id == bindparam("s_id"))
+        self._pose_message = update(sessions).where(
+            sessions.c.id == bindparam("s_id"), _ACTIVE, sessions.c.step_index == bindparam("s_step")
+        )
 
     async def insert_session(self, session: Session, next_event_at: datetime | None) -> Session:
         """Store a new active session; raises :class:`AlreadyActive` if one is active."""
@@ -48,16 +59,14 @@ class SessionRepository:
         """Write a changed session back; raises :class:`StaleWrite` if it changed meanwhile."""
         assert session.id is not None
         changed = await self._db.run(
-            update(sessions)
-            .where(sessions.c.id == session.id, sessions.c.version == session.version)
-            .values(**_changing(session, next_event_at), version=sessions.c.version + 1)
+            self._save, {**_changing(session, next_event_at), "s_id": session.id, "s_version": session.version}
         )
         if changed != 1:
             raise StaleWrite(f"session {session.id} changed since version {session.version}")
         return replace(session, version=session.version + 1)
 
     async def get_session(self, session_id: int) -> Session | None:
-        row = await self._db.fetch_one(select(sessions).where(sessions.c.id == bindparam("id")), {"id": session_id})
+        row = await self._db.fetch_one(self._get, {"s_id": session_id})
         return _session(row) if row else None
 
     async def active_session(self, user_id: int) -> Session | None:
@@ -84,9 +93,11 @@ class SessionRepository:
         """Remember which message carries the current pose's buttons, only while the session
         is still at ``step_index`` if given; True if stored. No version bump: it changes no
         timing, and session saves never write this column."""
-        statement = update(sessions).where(sessions.c.id == session_id, _ACTIVE)
         if step_index is not None:
-            statement = statement.where(sessions.c.step_index == step_index)
+            return await self._db.run(
+                self._pose_message, {"s_id": session_id, "s_step": step_index, "pose_message_id": message_id}
+            ) == 1
+        statement = update(sessions).where(sessions.c.id == session_id, _ACTIVE)
         return await self._db.run(statement.values(pose_message_id=message_id)) == 1
 
     async def count_missed_card(self, session_id: int) -> None:
