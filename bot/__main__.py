@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import signal
@@ -18,12 +19,17 @@ from bot.storage import StorageUnavailable
 log = logging.getLogger("bot")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments().parse_args(argv)
     try:
         settings = load_settings()
+        if arguments.polling:
+            settings = settings.model_copy(update={"webhook_url": None})
+        elif arguments.webhook and settings.webhook_url is None:
+            raise ConfigError("--webhook needs WEBHOOK_URL (the public https:// address) and WEBHOOK_SECRET")
     except ConfigError as problem:
         return _fail(f"configuration error: {problem}. See .env.example.")
-    configure_logging(settings.log_level, secrets=settings.secrets)
+    configure_logging(settings.log_level, secrets=settings.secrets, fmt=settings.log_format)
     try:
         reason = asyncio.run(_serve(settings))
     except RoutineError as problem:
@@ -72,6 +78,16 @@ async def _serve(settings: Settings) -> str | None:
             raise
         log.info("Stopped while starting")
         return None
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Run Limber until SIGINT or SIGTERM. Settings come from the environment."
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--webhook", action="store_true", help="serve Telegram's webhook on $PORT (needs WEBHOOK_URL)")
+    mode.add_argument("--polling", action="store_true", help="poll Telegram, even if WEBHOOK_URL is set")
+    return parser
 
 
 def _fail(message: str) -> int:

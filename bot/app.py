@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,13 +35,13 @@ from bot.services.courier import Courier
 from bot.services.progress import ProgressReport
 from bot.services.reminders import Reminders
 from bot.storage import Database, Repositories
-from bot.storage.inbox import InboxRepository
 from bot.telegram import handlers
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.intake import ChatOrderedProcessor, FloodGuard, Poller
+from bot.telegram.intake import ALLOWED_UPDATES, ChatOrderedProcessor, FloodGuard, Poller
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.retrying import backoff, retry_after_seconds
 from bot.telegram.transport import AiohttpRequest
+from bot.telegram.webhook import WebServer, webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ WIND_DOWN_SECONDS = 3.0
 DRAIN_SECONDS = 4.0
 #: How long start-up keeps retrying Telegram before giving up with one line.
 STARTUP_PATIENCE_SECONDS = 120.0
+#: /healthz: the longest a database ping may take, and the longest the session clock may go
+#: without completing a sweep, before the bot reports itself unhealthy.
+HEALTH_TIMEOUT_SECONDS = 2.0
+CLOCK_STALL_SECONDS = 30.0
 
 # Sweeps must run however late they are (APScheduler's default grace of 1 s silently drops
 # late runs) and never pile up.
@@ -176,13 +181,32 @@ async def running(
             routines=routines,
             default_timezone=settings.default_timezone,
         )
-        poller = Poller(application, stores.inbox, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with)
+        webhook = settings.webhook_url is not None
+        started = time.monotonic()
+        poller = Poller(
+            application, stores.inbox, updates_request, poll_timeout=poll_timeout, on_fatal=stop_with,
+            polling=not webhook,
+        )
         processor.on_done = poller.handled  # an update handled is marked done in the inbox
+        web: WebServer | None = None
+        if webhook:
+            assert settings.webhook_secret is not None
+            web = WebServer(
+                webhook_app(
+                    path=settings.webhook_path,
+                    secret=settings.webhook_secret.get_secret_value(),
+                    accept=poller.accept,
+                    health=lambda: _health(db, coach, settings, since=started),
+                ),
+                host="0.0.0.0",  # noqa: S104 - a hosting platform routes $PORT from outside
+                port=settings.port,
+            )
         dispatcher.start()
         try:
             await _patiently("connect to Telegram (getMe)", application.initialize)
             try:
-                await _patiently("clear the webhook", lambda: application.bot.delete_webhook())
+                if web is None:
+                    await _patiently("clear the webhook", lambda: application.bot.delete_webhook())
                 await _patiently(
                     "register the command menu", lambda: application.bot.set_my_commands(handlers.bot_commands())
                 )
@@ -196,13 +220,30 @@ async def running(
                     await courier.start()
                     # Claim what fell due while we were down before the first update is handled.
                     await reminders.sweep()
-                    _schedule_clock(application, coach, reminders, stores.inbox, settings)
+                    _schedule_clock(application, coach, reminders, stores, settings)
                     await poller.start()
-                    log.info("Limber is running as @%s with %d routines", application.bot.username, len(routines))
+                    if web is not None:
+                        await web.start()
+                        # Same URL and secret from every replica: setting it again changes nothing,
+                        # and pending updates are kept (never dropped).
+                        await _patiently(
+                            "register the webhook",
+                            lambda: application.bot.set_webhook(
+                                settings.webhook_url or "", secret_token=settings.webhook_secret.get_secret_value()
+                                if settings.webhook_secret else None, allowed_updates=ALLOWED_UPDATES,
+                            ),
+                        )
+                    mode = f"webhook on port {settings.port}" if web is not None else "polling"
+                    log.info(
+                        "Limber is running as @%s with %d routines (%s, %s)",
+                        application.bot.username, len(routines), mode, db.engine_name,
+                    )
                     yield Running(application, dispatcher, courier, coach, reminders, fatal)
                 finally:
                     # Stop taking updates in, let those in hand finish (briefly), stop handing
                     # out reminders, and send what is queued while the connection is still open.
+                    if web is not None:
+                        await web.stop()
                     await poller.stop()
                     await _wind_down(application, processor)
                     await courier.stop(DRAIN_SECONDS)
@@ -214,6 +255,33 @@ async def running(
             await dispatcher.stop()
     finally:
         await db.close()
+
+
+async def _heartbeat(stores: Repositories) -> None:
+    """One log line that says the bot is alive, and how busy."""
+    try:
+        users = await stores.users.count_users()
+        active = await stores.sessions.count_active()
+        queued = await stores.deliveries.count_deliveries("pending")
+    except Exception as exc:  # noqa: BLE001 - the heartbeat reports, it never stops the bot
+        log.warning("Heartbeat: the database did not answer (%s)", type(exc).__name__)
+        return
+    log.info("Heartbeat: %d users, %d active sessions, %d reminders queued", users, active, queued)
+
+
+async def _health(db: Database, coach: Coach, settings: Settings, since: float) -> dict[str, str]:
+    """What /healthz reports: can the database be reached, and is the session clock ticking
+    (a sweep completed lately, or, just after start-up, ``since`` the bot started)."""
+    state = {"database": "ok", "clock": "ok"}
+    try:
+        await asyncio.wait_for(db.ping(), HEALTH_TIMEOUT_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - any failure is "unreachable" to a health check
+        state["database"] = f"unreachable ({type(exc).__name__})"
+    last = coach.last_sweep_finished or since
+    allowed = max(CLOCK_STALL_SECONDS, 20 * settings.session_tick_seconds)
+    if time.monotonic() - last > allowed:
+        state["clock"] = "stalled"
+    return state
 
 
 async def _wind_down(application: Application, processor: ChatOrderedProcessor) -> None:  # type: ignore[type-arg]
@@ -269,7 +337,7 @@ def _schedule_clock(
     application: Application,  # type: ignore[type-arg]
     coach: Coach,
     reminders: Reminders,
-    inbox: InboxRepository,
+    stores: Repositories,
     settings: Settings,
 ) -> None:
     """The only jobs: sweeps over indexed "next due" columns, never one job per user."""
@@ -287,8 +355,16 @@ def _schedule_clock(
         await coach.close_abandoned()
         await reminders.prune()
         # Operational records: kept by real time, whatever clock the services run on.
-        await inbox.prune_inbox(datetime.now(UTC) - INBOX_KEPT)
+        await stores.inbox.prune_inbox(datetime.now(UTC) - INBOX_KEPT)
 
+    async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _heartbeat(stores)
+
+    if settings.heartbeat_minutes:
+        job_queue.run_repeating(
+            heartbeat, interval=settings.heartbeat_minutes * 60, first=settings.heartbeat_minutes * 60,
+            name="heartbeat", job_kwargs=_SWEEP_JOB_KWARGS,
+        )
     job_queue.run_repeating(
         sweep_sessions, interval=settings.session_tick_seconds, first=0, name="session-sweep",
         job_kwargs=_SWEEP_JOB_KWARGS,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.storage.database import engine_url, sqlite_url
@@ -52,6 +54,16 @@ class Settings(BaseSettings):
     #: Per user: more than FLOOD_LIMIT updates within FLOOD_PERIOD_SECONDS are dropped.
     flood_limit: int = Field(default=20, ge=1, le=1000)
     flood_period_seconds: float = Field(default=10.0, gt=0, le=3600)
+    #: Webhook mode: the public HTTPS address Telegram posts updates to (unset: polling).
+    webhook_url: str | None = None
+    #: Sent by Telegram with every webhook request and checked by the bot.
+    webhook_secret: SecretStr | None = None
+    #: Port the webhook and /healthz listen on (hosting platforms set PORT).
+    port: int = Field(default=8080, ge=1, le=65535)
+    #: "text" (one line per event) or "json" (one JSON object per line, for hosts that parse logs).
+    log_format: Literal["text", "json"] = "text"
+    #: Minutes between two heartbeat log lines (users, active sessions, reminders queued). 0: none.
+    heartbeat_minutes: float = Field(default=5.0, ge=0, le=1440)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -62,6 +74,37 @@ class Settings(BaseSettings):
                 "from @BotFather)"
             )
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is (Telegram sends it with every update)")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook is served at: the path of WEBHOOK_URL."""
+        assert self.webhook_url is not None
+        return urlsplit(self.webhook_url).path or "/"
 
     @field_validator("database_url")
     @classmethod
@@ -118,9 +161,10 @@ class Settings(BaseSettings):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Values no log line may show: the token, and the database password if any."""
+        """Values no log line may show: the token, the webhook secret, the database password."""
         password = engine_url(self.database).password if self.database_url is not None else None
-        return tuple(s for s in (self.token, password) if s)
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
+        return tuple(s for s in (self.token, password, secret) if s)
 
     @property
     def base_file_url(self) -> str | None:
@@ -147,5 +191,5 @@ def describe_validation_error(exc: ValidationError) -> str:
         if error["type"] == "missing":
             message = "is not set"
         message = message.removeprefix("Value error, ")
-        lines.append(f"{variable} {message}")
+        lines.append(f"{variable} {message}" if error["loc"] else message)
     return "; ".join(lines)

@@ -11,6 +11,8 @@ import logging
 import re
 import sys
 
+from pythonjsonlogger.json import JsonFormatter
+
 #: Anything shaped like a bot token, even one that is not ours.
 TOKEN_LIKE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 REDACTED = "[REDACTED]"
@@ -33,12 +35,31 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return TOKEN_LIKE.sub(REDACTED, text)
 
 
-def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
-    """Send logs to stderr through the redacting formatter, replacing earlier handlers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
-    )
+class RedactingJsonFormatter(JsonFormatter):
+    """One JSON object per line (time, level, logger, message, and a traceback if any), with the
+    same redaction as :class:`RedactingFormatter`."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+        self._secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self._secrets)
+
+
+def configure_logging(level: str, secrets: tuple[str, ...] = (), fmt: str = "text") -> None:
+    """Send logs to stdout, one line per event (``fmt`` "text" or "json"), through a redacting
+    formatter, replacing earlier handlers. Errors that stop the bot go to stderr apart."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter: logging.Formatter
+    if fmt == "json":
+        formatter = RedactingJsonFormatter(secrets)
+    else:
+        formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

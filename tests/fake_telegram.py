@@ -269,6 +269,12 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.port = 0
+        #: Webhook mode: where updates are really posted (the registered URL is the public
+        #: https:// one; in tests the bot listens on plain http on 127.0.0.1), and what the bot
+        #: answered to each post, in order.
+        self.webhook_target: str | None = None
+        self.webhook_answers: list[int] = []
+        self._pusher: asyncio.Task[None] | None = None
 
     # -- server lifecycle ----------------------------------------------------------------------
 
@@ -281,14 +287,46 @@ class FakeTelegram:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._pusher = asyncio.create_task(self._push_to_webhook())
 
     async def stop(self) -> None:
         self._stopping.set()  # cut injected delays short
+        if self._pusher is not None:
+            self._pusher.cancel()
+            await asyncio.gather(self._pusher, return_exceptions=True)
         async with self._changed:  # release long polls still parked here
             self._closing = True
             self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _push_to_webhook(self) -> None:
+        """As Telegram does with a webhook set: post each update, oldest first, until the bot
+        answers 200; an update not answered 200 is posted again a little later."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: bool(self._updates and self.webhook and self.webhook_target))
+                    update = self._updates[0]
+                    target = self.webhook_target
+                    secret = self.webhook.get("secret_token")
+                assert target is not None
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(target, json=update, headers=headers) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                self.webhook_answers.append(status)
+                if status == 200:
+                    async with self._changed:
+                        if self._updates and self._updates[0] is update:
+                            self._updates.pop(0)
+                        self._changed.notify_all()
+                else:
+                    await asyncio.sleep(0.05)
 
     @property
     def base_url(self) -> str:
@@ -425,9 +463,11 @@ class FakeTelegram:
         return 200, BOT_USER | {"can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
-        self.webhook = dict(params) if params.get("url") else {}
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
+        async with self._changed:
+            self.webhook = dict(params) if params.get("url") else {}
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            self._changed.notify_all()
         return 200, True
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> tuple[int, Any]:

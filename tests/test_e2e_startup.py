@@ -90,7 +90,8 @@ async def test_the_process_ends_with_one_line_when_the_token_is_revoked(tmp_path
         await user.send("/help")
         await user.next_message("What I can do")
         telegram.inject_always("getUpdates", Status(401))
-        _, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+        err = out + err  # logs on stdout, the one-line verdict on stderr
     finally:
         if process.returncode is None:
             process.kill()
@@ -108,7 +109,8 @@ async def test_sigterm_stops_the_process_cleanly(tmp_path: Path, telegram: FakeT
         await user.send("/help")
         await user.next_message("What I can do")
         process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+        err = out + err  # logs on stdout, the one-line verdict on stderr
     finally:
         if process.returncode is None:
             process.kill()
@@ -131,7 +133,8 @@ async def test_dev_py_passes_a_stop_signal_to_the_bot_and_exits_with_its_code(
         await user.send("/help")
         await user.next_message("What I can do")
         process.send_signal(signum)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+        err = out + err  # logs on stdout, the one-line verdict on stderr
     finally:
         if process.returncode is None:
             process.kill()
@@ -146,7 +149,8 @@ async def test_dev_py_exits_with_the_bots_code_for_bad_settings(tmp_path: Path) 
         env={"PATH": os.environ.get("PATH", ""), "TELEGRAM_BOT_TOKEN": "nonsense"},
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    _, err = await asyncio.wait_for(process.communicate(), 60)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    err = out + err  # logs on stdout, the one-line verdict on stderr
     assert process.returncode == 2
     assert err.decode().strip().splitlines()[-1].startswith("limber: configuration error: TELEGRAM_BOT_TOKEN")
 
@@ -215,7 +219,8 @@ async def test_sigterm_while_start_up_waits_for_telegram_stops_at_once(tmp_path:
     try:
         await telegram.wait_until(lambda: len(telegram.calls_to("getMe")) >= 1, what="start-up trying getMe")
         process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)  # not the 120 s of patience
+        out, err = await asyncio.wait_for(process.communicate(), 30)  # not the 120 s of patience
+        err = out + err
     finally:
         if process.returncode is None:
             process.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -95,8 +96,9 @@ def test_env_example_documents_every_setting() -> None:
         assert name.upper() in example, f"{name.upper()} is not documented in .env.example"
 
 
-def test_logs_redact_the_token_everywhere_even_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging("DEBUG", secrets=(TOKEN,))
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_logs_redact_the_token_everywhere_even_at_debug(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    configure_logging("DEBUG", secrets=(TOKEN,), fmt=fmt)
     try:
         log = logging.getLogger("telegram.ext.ExtBot")
         # What python-telegram-bot and httpx log, with the token inside.
@@ -110,13 +112,32 @@ def test_logs_redact_the_token_everywhere_even_at_debug(capsys: pytest.CaptureFi
         log.info("other 987654321:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ")
     finally:
         logging.getLogger().handlers.clear()
-    err = capsys.readouterr().err
-    assert err.count("[REDACTED]") == 4
-    assert SECRET not in err and "ZZZZZZZZZZ" not in err
-    assert "Set Bot API URL" in err and "Traceback" in err
+    out = capsys.readouterr().out
+    assert out.count("[REDACTED]") == 4
+    assert SECRET not in out and "ZZZZZZZZZZ" not in out
+    assert "Set Bot API URL" in out and "Traceback" in out
+    if fmt == "json":  # one object per event, the traceback inside it
+        events = [json.loads(line) for line in out.splitlines()]
+        assert [event["level"] for event in events] == ["DEBUG", "WARNING", "ERROR", "INFO"]
+        assert "Traceback" in events[2]["exc_info"]
 
 
 def test_redacting_formatter_masks_a_configured_secret_of_any_shape() -> None:
     formatter = RedactingFormatter("%(message)s", secrets=("hunter2",))
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "password is %s", ("hunter2",), None)
     assert formatter.format(record) == "password is [REDACTED]"
+
+
+def test_webhook_mode_without_its_address_is_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--webhook"],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN},
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "limber: configuration error: --webhook needs WEBHOOK_URL (the public https:// address) and "
+        "WEBHOOK_SECRET. See .env.example."
+    ]
+

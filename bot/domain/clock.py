@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,8 @@ class Sweeps:
         self._finished = 0
         self._running = False
         self._changed = asyncio.Condition()
+        #: When the last sweep ended (time.monotonic()), for health checks; None before one did.
+        self.finished_at: float | None = None
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[bool]:
@@ -60,6 +63,7 @@ class Sweeps:
             yield True
         finally:
             self._running = False
+            self.finished_at = time.monotonic()
             async with self._changed:
                 self._finished = number
                 self._changed.notify_all()

@@ -268,6 +268,11 @@ class Coach:
 
     # -- the clock -----------------------------------------------------------------------------
 
+    @property
+    def last_sweep_finished(self) -> float | None:
+        """When the session clock last completed a sweep (time.monotonic()), for /healthz."""
+        return self._sweeps.finished_at
+
     async def sweep(self) -> int:
         """Advance every session whose next event is due; returns how many were due.
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.session import Session, Status
@@ -74,6 +74,9 @@ class SessionRepository:
             select(sessions).where(sessions.c.user_id == bindparam("user_id"), _ACTIVE), {"user_id": user_id}
         )
         return _session(row) if row else None
+
+    async def count_active(self) -> int:
+        return int(await self._db.scalar(select(func.count()).select_from(sessions).where(_ACTIVE)) or 0)
 
     async def active_sessions(self) -> list[Session]:
         rows = await self._db.fetch_all(select(sessions).where(_ACTIVE).order_by(sessions.c.id))

@@ -102,6 +102,9 @@ class UserRepository:
         )
         return [row.user_id for row in rows]
 
+    async def count_users(self) -> int:
+        return int(await self._db.scalar(select(func.count()).select_from(users)) or 0)
+
     # -- group chats ---------------------------------------------------------------------------
 
     async def set_chat_status(

@@ -243,8 +243,11 @@ class Poller:
         *,
         poll_timeout: float,
         on_fatal: Callable[[str], None],
+        polling: bool = True,
     ) -> None:
         self._application = application
+        #: False in webhook mode: updates arrive through :meth:`accept` instead.
+        self._polling = polling
         self._inbox = inbox
         # getUpdates goes through its own connection and is read raw: python-telegram-bot's
         # get_updates parses the whole batch at once, and one malformed update fails it all.
@@ -264,7 +267,13 @@ class Poller:
             log.info("Handling %d update(s) received before the restart", len(leftovers))
         for update_id, payload in leftovers:
             await self._queue(update_id, json.loads(payload))
-        self._task = asyncio.create_task(self._poll_forever(), name="poller")
+        if self._polling:
+            self._task = asyncio.create_task(self._poll_forever(), name="poller")
+
+    async def accept(self, payload: Any) -> None:
+        """Record one update that arrived by webhook and queue it if it is new. Returns once it
+        is recorded: only then may Telegram be told it arrived."""
+        await self._take([payload], None)
 
     async def stop(self) -> None:
         for task in (self._task,):
