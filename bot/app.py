@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from bot.domain.routines import load_routines
 from bot.presentation import texts
 from bot.services.coach import Coach
 from bot.services.courier import Courier
+from bot.services.leadership import Leadership
 from bot.services.progress import ProgressReport
 from bot.services.reminders import Reminders
 from bot.storage import Database, Repositories
@@ -56,6 +59,12 @@ WIND_DOWN_SECONDS = 3.0
 DRAIN_SECONDS = 4.0
 #: How long start-up keeps retrying Telegram before giving up with one line.
 STARTUP_PATIENCE_SECONDS = 120.0
+#: A new holder of the clock shows each running session where it was only if the clock went
+#: unattended longer than this (a restart); after a quicker hand-over sessions just go on.
+RESTORE_AFTER_SECONDS = 60.0
+#: With several replicas in webhook mode, a new clock holder handles unfinished updates only
+#: once they are this old: younger ones may still be in the hands of the replica that took them.
+LEFTOVERS_AFTER = timedelta(seconds=60)
 #: /healthz: the longest a database ping may take, and the longest the session clock may go
 #: without completing a sweep, before the bot reports itself unhealthy.
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -159,7 +168,10 @@ async def running(
             if chat_id > 0:
                 await coach.stop_quietly(chat_id)
 
-        dispatcher = Dispatcher(settings.send_rate_per_second, on_blocked=blocked, on_fatal=stop_with)
+        # Telegram's limits hold for the bot as a whole: each replica sends its share.
+        dispatcher = Dispatcher(
+            settings.send_rate_per_second / settings.replicas, on_blocked=blocked, on_fatal=stop_with
+        )
         messenger = TelegramMessenger(application.bot, dispatcher, request)
         coach = Coach(
             sessions=stores.sessions, users=stores.users, measurements=stores.measurements, transactions=db,
@@ -169,7 +181,8 @@ async def running(
             users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
             messenger=messenger, clock=clock, default_zone=settings.default_timezone, wake_courier=lambda: courier.wake(),
         )
-        courier = Courier(stores.deliveries, messenger, reminders.render, clock)
+        holder = "solo" if settings.replicas == 1 else f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        courier = Courier(stores.deliveries, messenger, reminders.render, clock, holder=holder)
         application.bot_data["services"] = handlers.Services(
             coach=coach,
             reminders=reminders,
@@ -201,6 +214,32 @@ async def running(
                 host="0.0.0.0",  # noqa: S104 - a hosting platform routes $PORT from outside
                 port=settings.port,
             )
+
+        async def gained(fence: int, away: float | None) -> None:
+            # The clock is ours: sessions and reminders continue from the database. After a
+            # quick hand-over between replicas, running sessions just go on (their cards are on
+            # screen); after a restart, each shows where it was.
+            if away is None or away > RESTORE_AFTER_SECONDS:
+                resumed = await coach.recover()
+                if resumed:
+                    log.info("Picked up %d session(s) that were running before the restart", resumed)
+            await reminders.revive_parked()
+            await courier.start(fence)
+            # Claim what fell due while nobody ran the clock before the first update is handled.
+            await reminders.sweep()
+            # Updates recorded but not finished: all of them if only this process receives
+            # updates; with several replicas, those old enough that no live one still holds them.
+            alone = web is None or settings.replicas == 1
+            await poller.resume_leftovers(None if alone else datetime.now(UTC) - LEFTOVERS_AFTER)
+            poller.start_polling()
+
+        async def lost() -> None:
+            await poller.stop_polling()
+            await courier.stop(DRAIN_SECONDS)
+
+        leadership = Leadership(
+            stores.leases, holder=holder, ttl=settings.leader_lease_seconds, on_gain=gained, on_loss=lost
+        )
         dispatcher.start()
         try:
             await _patiently("connect to Telegram (getMe)", application.initialize)
@@ -212,16 +251,12 @@ async def running(
                 )
                 await application.start()
                 try:
-                    resumed = await coach.recover()
-                    if resumed:
-                        log.info("Picked up %d session(s) that were running before the restart", resumed)
                     await reminders.load_blocked()
-                    await reminders.revive_parked()
-                    await courier.start()
-                    # Claim what fell due while we were down before the first update is handled.
-                    await reminders.sweep()
-                    _schedule_clock(application, coach, reminders, stores, settings)
                     await poller.start()
+                    await leadership.start()
+                    if not leadership.leading:
+                        log.info("Another replica runs the clock; this one serves updates and stands by")
+                    _schedule_clock(application, coach, reminders, stores, settings, leadership)
                     if web is not None:
                         await web.start()
                         # Same URL and secret from every replica: setting it again changes nothing,
@@ -246,7 +281,7 @@ async def running(
                         await web.stop()
                     await poller.stop()
                     await _wind_down(application, processor)
-                    await courier.stop(DRAIN_SECONDS)
+                    await leadership.stop()  # stops the courier, hands the clock lease back
                     await dispatcher.stop(DRAIN_SECONDS)
                     await poller.close()
             finally:
@@ -339,19 +374,25 @@ def _schedule_clock(
     reminders: Reminders,
     stores: Repositories,
     settings: Settings,
+    leadership: Leadership,
 ) -> None:
     """The only jobs: sweeps over indexed "next due" columns, never one job per user."""
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
 
+    # Every replica schedules the same jobs; only the holder of the clock lease runs them.
     async def sweep_sessions(context: ContextTypes.DEFAULT_TYPE) -> None:
         # The sweeps run as their own tasks so a long batch never delays the scheduler.
-        context.application.create_task(coach.sweep(), name="session-sweep")
+        if leadership.leading:
+            context.application.create_task(coach.sweep(), name="session-sweep")
 
     async def sweep_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
-        context.application.create_task(reminders.sweep(), name="reminder-sweep")
+        if leadership.leading:
+            context.application.create_task(reminders.sweep(), name="reminder-sweep")
 
     async def tidy_up(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not leadership.leading:
+            return
         await coach.close_abandoned()
         await reminders.prune()
         # Operational records: kept by real time, whatever clock the services run on.

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     #: "text" (one line per event) or "json" (one JSON object per line, for hosts that parse logs).
     log_format: Literal["text", "json"] = "text"
+    #: How many replicas of the bot run on one database (PostgreSQL). Each sends at most
+    #: SEND_RATE_PER_SECOND / REPLICAS; one of them, the lease holder, runs the clock.
+    replicas: int = Field(default=1, ge=1, le=64)
+    #: Seconds a replica holds the clock lease without renewing it; another replica takes over
+    #: within this plus a third of it after the holder dies.
+    leader_lease_seconds: float = Field(default=15.0, ge=3, le=60)
     #: Minutes between two heartbeat log lines (users, active sessions, reminders queued). 0: none.
     heartbeat_minutes: float = Field(default=5.0, ge=0, le=1440)
 
@@ -151,6 +157,12 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value()
+
+    @model_validator(mode="after")
+    def _replicas_need_a_server(self) -> Settings:
+        if self.replicas > 1 and self.database_url is None:
+            raise ValueError("REPLICAS above 1 needs DATABASE_URL (PostgreSQL): an SQLite file has one writer")
+        return self
 
     @property
     def database(self) -> str:

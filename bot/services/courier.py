@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.schedule import LATE_LIMIT
+from bot.services.leadership import CLOCK_LEASE
 from bot.presentation.keyboards import Keyboard
 from bot.services.messenger import Messenger, Outcome, Status, Ticket, Traffic
 from bot.services.repositories import Delivery, DeliveryStore
@@ -58,7 +60,14 @@ class Courier:
         messenger: Messenger,
         render: Callable[[Delivery], tuple[str, Keyboard]],
         clock: Clock,
+        *,
+        holder: str = "",
+        wall: Callable[[], float] = time.time,
     ) -> None:
+        #: Who this replica is in the clock lease, and the fence it holds it under (set by start).
+        self._holder = holder
+        self._fence = 0
+        self._wall = wall
         self._deliveries = deliveries
         self._messenger = messenger
         self._render = render
@@ -74,8 +83,11 @@ class Courier:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Settle what an earlier process left behind, then start sending in the background."""
+    async def start(self, fence: int) -> None:
+        """Settle what an earlier holder of the clock left behind, then start sending in the
+        background, claiming each reminder under ``fence``."""
+        self._fence = fence
+        self._stopping = False
         unknown = await self._deliveries.settle_interrupted_deliveries()
         expired = await self._deliveries.expire_pending_deliveries(self._clock.now() - LATE_LIMIT)
         if unknown or expired:
@@ -148,7 +160,9 @@ class Courier:
             keyboard,
             traffic=Traffic.REMINDER,
             ttl=(worth_until - self._clock.now()).total_seconds(),
-            before_attempt=lambda: self._deliveries.mark_deliveries([delivery.id], "sending"),
+            before_attempt=lambda: self._deliveries.claim_for_sending(
+                delivery.id, CLOCK_LEASE, self._holder, self._fence, self._wall()
+            ),
         )
         self._outstanding.add(delivery.id)
         task = asyncio.create_task(self._settle(delivery, ticket), name=f"reminder-{delivery.id}")

@@ -93,7 +93,8 @@ class Ticket:
 
 
 #: Runs right before each attempt to send (e.g. to record durably that a send is under way).
-BeforeAttempt = Callable[[], Awaitable[None]]
+#: Called before each attempt to send; returning False withdraws the message (CANCELLED).
+BeforeAttempt = Callable[[], Awaitable[bool | None]]
 
 
 class Messenger(Protocol):

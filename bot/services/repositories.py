@@ -117,6 +117,21 @@ class UserStore(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A lease held: its fence, and who held it before (with when their hold ran out; 0 when
+    it was handed back or never held)."""
+
+    fence: int
+    previous_holder: str | None
+    previous_expiry: float
+
+
+class LeaseStore(Protocol):
+    async def acquire(self, name: str, holder: str, now: float, ttl: float, *, renew: bool) -> Grant | None: ...
+    async def release(self, name: str, holder: str) -> None: ...
+
+
 class UserDataStore(Protocol):
     """Everything stored about one user, across tables: for /export and /forget."""
 
@@ -167,6 +182,7 @@ class DeliveryStore(Protocol):
     async def pending_deliveries(self, limit: int) -> list[Delivery]: ...
     async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
     async def delivery_message(self, delivery_id: int) -> int | None: ...
+    async def claim_for_sending(self, delivery_id: int, lease: str, holder: str, fence: int, now: float) -> bool: ...
     async def mark_deliveries(self, ids: list[int], status: str) -> None: ...
     async def finish_delivery(
         self, delivery_id: int, status: str, sent_at: datetime | None = None, message_id: int | None = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage.database import Database, StorageUnavailable, sqlite_url
 from bot.storage.inbox import InboxRepository
+from bot.storage.leases import LeaseRepository
 from bot.storage.measurements import MeasurementRepository
 from bot.storage.schedules import DeliveryRepository, ScheduleRepository
 from bot.storage.sessions import SessionRepository
@@ -28,6 +29,7 @@ class Repositories:
     deliveries: DeliveryRepository
     measurements: MeasurementRepository
     inbox: InboxRepository
+    leases: LeaseRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -40,4 +42,5 @@ class Repositories:
             deliveries=DeliveryRepository(db),
             measurements=MeasurementRepository(db),
             inbox=InboxRepository(db),
+            leases=LeaseRepository(db),
         )

@@ -42,11 +42,13 @@ class InboxRepository:
             )
         return [row[0] for row in fresh]
 
-    async def unhandled_updates(self) -> list[tuple[int, str]]:
-        """Updates recorded but not handled when the process stopped, oldest first."""
-        rows = await self._db.fetch_all(
-            select(inbox.c.update_id, inbox.c.payload).where(inbox.c.status == "pending").order_by(inbox.c.update_id)
-        )
+    async def unhandled_updates(self, received_before: datetime | None = None) -> list[tuple[int, str]]:
+        """Updates recorded but not handled (by a process that stopped), oldest first; only
+        those received before ``received_before`` if given."""
+        statement = select(inbox.c.update_id, inbox.c.payload).where(inbox.c.status == "pending")
+        if received_before is not None:
+            statement = statement.where(inbox.c.received_at < ts(received_before))
+        rows = await self._db.fetch_all(statement.order_by(inbox.c.update_id))
         return [(row.update_id, row.payload) for row in rows]
 
     async def finish_updates(self, update_ids: list[int], status: str = "done") -> None:

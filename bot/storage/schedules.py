@@ -13,12 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, and_, bindparam, delete, exists, func, or_, select, update
 
 from bot.services.repositories import Claim, Delivery, DueRow, ScheduleRow
 from bot.storage import dialect
 from bot.storage.database import Database
-from bot.storage.tables import deliveries, schedules, sessions, users
+from bot.storage.tables import deliveries, leases, schedules, sessions, users
 from bot.storage.times import dt, ts
 
 
@@ -142,6 +142,24 @@ class ScheduleRepository:
 class DeliveryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        fence = bindparam("fence")
+        self._claim = (
+            update(deliveries)
+            .where(
+                deliveries.c.id == bindparam("d_id"),
+                or_(
+                    deliveries.c.status == "pending",
+                    and_(deliveries.c.status == "sending", deliveries.c.claimed_fence == fence),
+                ),
+                exists().where(
+                    leases.c.name == bindparam("lease"),
+                    leases.c.holder == bindparam("holder"),
+                    leases.c.fence == fence,
+                    leases.c.expires_at >= bindparam("now"),
+                ),
+            )
+            .values(status="sending", claimed_fence=fence, attempts=deliveries.c.attempts + 1)
+        )
 
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         rows = await self._db.fetch_all(
@@ -161,6 +179,15 @@ class DeliveryRepository:
             select(deliveries.c.message_id).where(deliveries.c.id == delivery_id)
         )
         return message_id
+
+    async def claim_for_sending(self, delivery_id: int, lease: str, holder: str, fence: int, now: float) -> bool:
+        """Mark a delivery as being sent, for the holder of ``lease`` under ``fence`` only: it
+        must still be pending (or already claimed under this same fence, for a retry), and the
+        lease still ours. False: another replica owns it now; do not send it."""
+        return await self._db.run(
+            self._claim,
+            {"d_id": delivery_id, "lease": lease, "holder": holder, "fence": fence, "now": now},
+        ) == 1
 
     async def mark_deliveries(self, ids: list[int], status: str) -> None:
         """Set the status of several deliveries at once (e.g. 'sending', which counts an

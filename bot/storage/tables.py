@@ -123,6 +123,9 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("sent_at", Float),
     Column("message_id", BigInteger),
+    #: The fence of the clock lease under which it was claimed for sending: a replica that lost
+    #: the lease cannot claim it again, and two holders cannot both claim it.
+    Column("claimed_fence", BigInteger),
     CheckConstraint(
         "status IN ('pending', 'sending', 'sent', 'blocked', 'failed', 'unknown', 'expired')",
         name="deliveries_status_known",
@@ -177,6 +180,17 @@ chats = Table(
     Column("title", Text, nullable=False, server_default=""),
     Column("status", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+#: Work only one replica may do at a time (the clock), held until ``expires_at`` (epoch seconds)
+#: and renewed by its holder; ``fence`` grows by one with every change of holder.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("holder", Text),
+    Column("fence", BigInteger, nullable=False, server_default="0"),
+    Column("expires_at", Float, nullable=False, server_default="0"),
 )
 
 #: Every table holding rows about a user (by user_id), with the export order. Children first, so

@@ -66,6 +66,7 @@ BACKOFF_MAX = {0: 2.0, 1: 15.0, 2: 2.0}
 #: seconds of sending at Telegram's rate, more than the reminders the courier keeps queued.
 COSMETIC_BACKLOG = 100
 SHUTTING_DOWN = "shutting down"
+NOT_OURS = "withdrawn by its sender"
 
 
 class Priority(IntEnum):
@@ -349,8 +350,10 @@ class Dispatcher:
         try:
             job.attempts += 1
             try:
-                if job.before_attempt is not None:
-                    await job.before_attempt()
+                if job.before_attempt is not None and await job.before_attempt() is False:
+                    # The sender withdrew it at the last moment (another replica owns it now).
+                    self._finish(job, Outcome(Status.CANCELLED, detail=NOT_OURS))
+                    return
                 result = await job.call()
             except asyncio.CancelledError:
                 self._finish(job, Outcome(Status.CANCELLED, detail=SHUTTING_DOWN))

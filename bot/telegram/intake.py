@@ -227,7 +227,7 @@ class Inbox(Protocol):
     """Where updates are recorded before they are confirmed (``bot.storage.inbox``)."""
 
     async def record_updates(self, updates: list[tuple[int, int | None, str]], now: datetime) -> list[int]: ...
-    async def unhandled_updates(self) -> list[tuple[int, str]]: ...
+    async def unhandled_updates(self, received_before: datetime | None = None) -> list[tuple[int, str]]: ...
     async def finish_updates(self, update_ids: list[int], status: str = "done") -> None: ...
 
 
@@ -256,19 +256,39 @@ class Poller:
         self._on_fatal = on_fatal
         self._task: asyncio.Task[None] | None = None
         self._finished: list[int] = []
+        #: Updates this process queued and has not finished: never queued a second time.
+        self._in_hand: set[int] = set()
         self._flush_wanted = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Handle what an earlier process recorded but did not finish, then start polling."""
+        """Start recording handled updates as done."""
         self._flusher = asyncio.create_task(self._flush_forever(), name="inbox-flush")
-        leftovers = await self._inbox.unhandled_updates()
+
+    async def resume_leftovers(self, received_before: datetime | None = None) -> int:
+        """Handle updates recorded but never finished (by a process that stopped), only those
+        received before ``received_before`` if given (younger ones may be in another replica's
+        hands still)."""
+        leftovers = [
+            (update_id, payload)
+            for update_id, payload in await self._inbox.unhandled_updates(received_before)
+            if update_id not in self._in_hand
+        ]
         if leftovers:
-            log.info("Handling %d update(s) received before the restart", len(leftovers))
+            log.info("Handling %d update(s) received before a restart", len(leftovers))
         for update_id, payload in leftovers:
             await self._queue(update_id, json.loads(payload))
-        if self._polling:
+        return len(leftovers)
+
+    def start_polling(self) -> None:
+        if self._polling and self._task is None:
             self._task = asyncio.create_task(self._poll_forever(), name="poller")
+
+    async def stop_polling(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def accept(self, payload: Any) -> None:
         """Record one update that arrived by webhook and queue it if it is new. Returns once it
@@ -276,10 +296,7 @@ class Poller:
         await self._take([payload], None)
 
     async def stop(self) -> None:
-        for task in (self._task,):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await self.stop_polling()
 
     async def close(self) -> None:
         """After the application stopped: record the last handled updates as done."""
@@ -291,6 +308,7 @@ class Poller:
     def handled(self, update: object) -> None:
         """Called once an update's handlers ran (or it was dropped on purpose)."""
         if isinstance(update, Update):
+            self._in_hand.discard(update.update_id)
             self._finished.append(update.update_id)
             self._flush_wanted.set()
 
@@ -371,6 +389,7 @@ class Poller:
             log.error("Skipping update %s: it cannot be read (%s)", update_id, type(exc).__name__)
             await self._inbox.finish_updates([update_id], "unreadable")
             return
+        self._in_hand.add(update_id)
         await self._application.update_queue.put(update)
 
     # -- done bookkeeping ------------------------------------------------------------------------
