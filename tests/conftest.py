@@ -31,13 +31,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "both_engines: run the test on SQLite and on PostgreSQL (db_engine is the engine)"
     )
+    config.addinivalue_line("markers", "postgresql_only: run the test on PostgreSQL only (several processes)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests that use a database run on SQLite; those marked ``both_engines`` on PostgreSQL too."""
     if "db_engine" in metafunc.fixturenames:
-        both = metafunc.definition.get_closest_marker("both_engines") is not None
-        metafunc.parametrize("db_engine", ENGINES if both else ENGINES[:1], indirect=True)
+        if metafunc.definition.get_closest_marker("postgresql_only") is not None:
+            engines = ENGINES[1:]
+        elif metafunc.definition.get_closest_marker("both_engines") is not None:
+            engines = ENGINES
+        else:
+            engines = ENGINES[:1]
+        metafunc.parametrize("db_engine", engines, indirect=True)
 
 
 @pytest.fixture(scope="session")
