@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fake_telegram import FakeTelegram
+
+# The session and reminder stories, on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 
 async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTelegram, clock) -> None:

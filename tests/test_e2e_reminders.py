@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import running
 from tests.conftest import POLL_TIMEOUT
 from tests.fake_telegram import FakeTelegram
+
+# The session and reminder stories, on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 
 def at(clock, day: int, hour: int, minute: int = 0) -> None:

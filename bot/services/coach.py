@@ -169,8 +169,7 @@ class Coach:
                 stopped, _ = machine.stop(active, self._clock.now())
                 await self._save(stopped, None)
                 self._withdraw_card(active)
-                if active.pose_message_id:
-                    self._messenger.clear_buttons(active.chat_id, active.pose_message_id)
+                await self._clear_buttons(active)
             await self._users.upsert_user(user_id, first_name, self._clock.now())
             await self._begin(routine, user_id, chat_id)
         return ""
@@ -308,8 +307,7 @@ class Coach:
                     continue
                 await self._save(machine.abandon(current, now), None)
                 self._withdraw_card(current)
-                if current.pose_message_id:
-                    self._messenger.clear_buttons(current.chat_id, current.pose_message_id)
+                await self._clear_buttons(current)
         return len(stale)
 
     # -- internals -----------------------------------------------------------------------------
@@ -398,8 +396,7 @@ class Coach:
                     self._messenger.post(session.chat_id, texts.REACH_NOT_ANSWERED, traffic=Traffic.CARD)
                 case Ended(status):
                     session = await self._settle_last_card(session, status)
-                    if session.pose_message_id:
-                        self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
+                    await self._clear_buttons(session)
                     change = await self._session_change(session) if status is Status.FINISHED else None
                     self._messenger.post(
                         session.chat_id,
@@ -427,13 +424,20 @@ class Coach:
         ttl = max(MIN_CARD_TTL, session.remaining_at(now))
         ticket = self._messenger.post(session.chat_id, text, _controls(session, routine), traffic=Traffic.CARD, ttl=ttl)
         self._withdraw_card(session)
-        if session.pose_message_id:
-            self._messenger.clear_buttons(session.chat_id, session.pose_message_id)
-            await self._sessions.set_pose_message(session.id, None)
+        await self._clear_buttons(session)
         task = asyncio.create_task(
             self._card_arrived(session.id, session.step_index, session.chat_id, ticket, counts), name="pose-card"
         )
         self._cards[session.id] = (ticket, task)
+
+    async def _clear_buttons(self, session: Session) -> None:
+        """Take the buttons off the session's last card, after the session moved on (saved).
+        Its id is read and cleared in one step: it may have been stored after this session was
+        read (card arrivals are recorded concurrently), and from now on a card arriving late
+        finds the session moved on and clears its own buttons."""
+        previous = await self._sessions.take_pose_message(session.id or 0)
+        if previous:
+            self._messenger.clear_buttons(session.chat_id, previous)
 
     async def _card_arrived(
         self, session_id: int, step_index: int, chat_id: int, ticket: Ticket, counts: bool

@@ -103,6 +103,17 @@ class SessionRepository:
         statement = update(sessions).where(sessions.c.id == session_id, _ACTIVE)
         return await self._db.run(statement.values(pose_message_id=message_id)) == 1
 
+    async def take_pose_message(self, session_id: int) -> int | None:
+        """Forget which message carries the session's buttons, returning it (to clear them):
+        read and cleared under one lock, so a card recorded meanwhile is not missed."""
+        async with self._db.transaction():
+            message_id = await self._db.scalar(
+                select(sessions.c.pose_message_id).where(sessions.c.id == session_id).with_for_update()
+            )
+            if message_id is not None:
+                await self._db.run(update(sessions).where(sessions.c.id == session_id).values(pose_message_id=None))
+        return int(message_id) if message_id is not None else None
+
     async def count_missed_card(self, session_id: int) -> None:
         await self._db.run(
             update(sessions).where(sessions.c.id == session_id).values(cards_missed=sessions.c.cards_missed + 1)
