@@ -2,7 +2,7 @@
 """Set up and run Limber with nothing but Python installed.
 
     python3 dev.py run     # create .venv, install, run the bot (reads .env)
-    python3 dev.py test    # create .venv, install with test tools, run the whole test suite
+    python3 dev.py test    # create .venv, install with test tools, lint, type-check, run all tests
 
 Extra arguments go to the bot or to pytest. Dependencies come from the lock files
 (requirements.txt for the bot, requirements-test.txt for the tests), so every machine runs the
@@ -32,7 +32,7 @@ def venv_python() -> Path:
 
 
 def ensure_environment(command: str) -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older Python: say so plainly
         sys.exit(f"Limber needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     lock = LOCKS[command]
     python = venv_python()
@@ -76,7 +76,15 @@ def run_forwarding_signals(args: list[str]) -> int:
 
 
 def check(python: Path, rest: list[str]) -> int:
-    """The test command."""
+    """The test command: lint and strict type checks first (seconds, and a failure says exactly
+    where), then every test."""
+    for step in (
+        [str(python), "-m", "ruff", "check", "--quiet", "bot", "tests", "bench", "dev.py"],
+        [str(python), "-m", "mypy", "bot"],
+    ):
+        code = run_forwarding_signals(step)
+        if code != 0:
+            return code
     return run_forwarding_signals([str(python), "-m", "pytest", *rest])
 
 

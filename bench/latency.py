@@ -228,7 +228,9 @@ def run_once(scenario: Scenario, timeout: float, quiet_end: float, min_seconds: 
 
 
 @contextmanager
-def _started(command: list[str], environment: dict[str, str], cwd: Path, log: IO[str]) -> Iterator[subprocess.Popen[bytes]]:
+def _started(
+    command: list[str], environment: dict[str, str], cwd: Path, log: IO[str]
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command, cwd=cwd, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,  # a Ctrl-C in the terminal is ours to handle, in order
@@ -331,12 +333,18 @@ def analyse(timeline: list[dict[str, Any]], report: dict[str, Any]) -> RunResult
             result.latencies.append(latency)
             result.from_created.append(reply["at"] - update["created"])
             result.by_time.append((update["created"] - start, latency))
-        if chat_messages and not chat_messages[0]["text"].startswith("/p") and len(answers[chat_id]) != len(chat_messages):
+        if (
+            chat_messages
+            and not chat_messages[0]["text"].startswith("/p")
+            and len(answers[chat_id]) != len(chat_messages)
+        ):
             result.roles["P"].unmatched_chats += 1
     return result
 
 
-def _match(chat_messages: list[dict[str, Any]], chat_answers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _match(
+    chat_messages: list[dict[str, Any]], chat_answers: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(message, its answer) pairs of one P chat: by the command an answer names (tagged), else
     in order, and only if every message got exactly one answer."""
     if chat_messages and chat_messages[0]["text"].startswith("/p"):
@@ -371,8 +379,12 @@ def describe_machine() -> str:
             versions.append(f"{package} (not installed)")
     revision = "unknown commit"
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "bot"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "bot"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         revision = head + (" + uncommitted changes in bot/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         pass
@@ -504,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group-seconds", type=float, default=5.0, help="within this many seconds (default 5)")
     parser.add_argument("--load-at", type=float, default=3.0, help="F and the group start this many seconds in (3)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the timeline (default 1)")
-    parser.add_argument("--quiet-end", type=float, default=5.0, help="end a run after this many seconds without sends (5)")
+    parser.add_argument(
+        "--quiet-end", type=float, default=5.0, help="end a run after this many seconds without sends (5)"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a run may take at most (300)")
     parser.add_argument("--quiet-wait", type=float, default=30.0,
                         help="before each run, wait up to this many seconds for the machine to be quiet (30; 0: never)")
@@ -523,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, unwind_on_signal)
     print(describe_machine())
     print(
-        f"P: {args.p_messages} {'/help' if args.p_command == 'help' else '/p<n>'}, one every {args.p_interval[0]:g}-{args.p_interval[1]:g} s over {args.p_users} "
+        f"P: {args.p_messages} {'/help' if args.p_command == 'help' else '/p<n>'}, "
+        f"one every {args.p_interval[0]:g}-{args.p_interval[1]:g} s over {args.p_users} "
         f"private chat(s); F: {args.flood} /help in {args.flood_seconds:g} s; group: {args.group} "
         f"/help@{BOT_USER['username']} from {args.group_members} members in {args.group_seconds:g} s; "
         f"load from {args.load_at:g} s; seed {args.seed}; bot limits on (30/s, flood {FLOOD_LIMIT}/{FLOOD_PERIOD:g} s)"
@@ -532,7 +547,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  note: P's chats get a message every {scenario.p_chat_gap:.2f} s at the fastest, under Telegram's one "
             "message a second into a private chat: P's own replies queue, whatever the load"
-            + ("; Limber may drop some of P's messages, so consider --p-command tagged" if args.p_command == "help" else "")
+            + (
+                "; Limber may drop some of P's messages, so consider --p-command tagged"
+                if args.p_command == "help"
+                else ""
+            )
         )
     results: list[RunResult] = []
     try:

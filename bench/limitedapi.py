@@ -145,7 +145,9 @@ class LimitedApiProcess(ApiProcess):
 
     module = "bench.limitedapi"
 
-    def __init__(self, log_path: Path, *, overall: float = 30, per_chat: float = 1, edits_in_overall: bool = True) -> None:
+    def __init__(
+        self, log_path: Path, *, overall: float = 30, per_chat: float = 1, edits_in_overall: bool = True
+    ) -> None:
         args = ["--overall", str(overall), "--per-chat", str(per_chat)]
         super().__init__([*args, "--edits-free"] if not edits_in_overall else args, log_path)
 

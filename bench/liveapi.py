@@ -109,7 +109,9 @@ class LiveBotApi(BotApiServer):
         update_id = len(self.updates) + 1
         message_id = self._message_ids[chat["id"]] = self._message_ids.get(chat["id"], 0) + 1
         now_epoch = int(time.time())
-        message: dict[str, Any] = {"message_id": message_id, "from": sender, "chat": chat, "date": now_epoch, "text": text}
+        message: dict[str, Any] = {
+            "message_id": message_id, "from": sender, "chat": chat, "date": now_epoch, "text": text
+        }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         update = {"update_id": update_id, "message": message}

@@ -156,7 +156,8 @@ async def measure(
     if first is not None and last is not None and last.at > first.at:
         wall = last.at - first.at
         server_share = (last.server - first.server) / wall
-        other_share = max(0.0, last.machine - first.machine - (last.bot - first.bot) - (last.server - first.server)) / wall
+        other = last.machine - first.machine - (last.bot - first.bot) - (last.server - first.server)
+        other_share = max(0.0, other) / wall
     return Run(path, transport, messages, seconds, delivered, arrived, cpu, server_share, other_share)
 
 

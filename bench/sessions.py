@@ -91,7 +91,10 @@ async def run(size: int) -> dict[str, float]:
 
 def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 5000, 10000]
-    print(f"{'sessions':>9} {'advanced':>9} {'missed':>7} {'sweeps':>7} {'seconds':>8} {'sessions/s':>11} {'poses sent':>11}")
+    print(
+        f"{'sessions':>9} {'advanced':>9} {'missed':>7} {'sweeps':>7} "
+        f"{'seconds':>8} {'sessions/s':>11} {'poses sent':>11}"
+    )
     for size in sizes:
         row = asyncio.run(run(size))
         print(

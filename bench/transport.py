@@ -56,7 +56,13 @@ def serve(ready: Connection) -> None:
 
 
 async def _serve(ready: Connection) -> None:
-    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": CHAT_ID, "type": "private"}, "from": BOT_USER, "text": TEXT}
+    message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": CHAT_ID, "type": "private"},
+        "from": BOT_USER,
+        "text": TEXT,
+    }
     answers = {
         "getMe": json.dumps({"ok": True, "result": BOT_USER}).encode(),
         "sendMessage": json.dumps({"ok": True, "result": message}).encode(),
@@ -110,12 +116,16 @@ async def run(base_url: str, levels: list[int], messages: int, reps: int) -> Non
                 rate, micros = await measure(base_url, transport, concurrency, messages)
                 rates.setdefault((transport, concurrency), []).append(rate)
                 cpu.setdefault((transport, concurrency), []).append(micros)
-                print(f"  rep {rep}  C={concurrency:<4} {transport:<15} {rate:8,.0f} msg/s  {micros:6,.0f} µs CPU/msg", file=sys.stderr)
+                print(
+                    f"  rep {rep}  C={concurrency:<4} {transport:<15} {rate:8,.0f} msg/s  {micros:6,.0f} µs CPU/msg",
+                    file=sys.stderr,
+                )
 
     print()
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"{os.cpu_count()} cores (load average at the end {load}), Python {platform.python_version()}, python-telegram-bot {version('python-telegram-bot')}, "
+        f"{os.cpu_count()} cores (load average at the end {load}), Python {platform.python_version()}, "
+        f"python-telegram-bot {version('python-telegram-bot')}, "
         f"httpx {version('httpx')}, httpcore {version('httpcore')}, aiohttp {version('aiohttp')}; "
         f"{messages:,} messages per run, {reps} runs per cell"
     )
@@ -127,7 +137,8 @@ async def run(base_url: str, levels: list[int], messages: int, reps: int) -> Non
         for transport in TRANSPORTS:
             values = rates[(transport, concurrency)]
             cells.append(f"{statistics.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f})")
-        ratio = statistics.median(rates[("AiohttpRequest", concurrency)]) / statistics.median(rates[("HTTPXRequest", concurrency)])
+        aiohttp_rate = statistics.median(rates[("AiohttpRequest", concurrency)])
+        ratio = aiohttp_rate / statistics.median(rates[("HTTPXRequest", concurrency)])
         cpu_cells = " / ".join(f"{statistics.median(cpu[(t, concurrency)]):,.0f}" for t in TRANSPORTS)
         print(f"| {concurrency} | {cells[0]} | {cells[1]} | {ratio:.1f}x | {cpu_cells} |")
 

@@ -94,8 +94,8 @@ class Running:
     async def observe(self, timeout: float = 30.0) -> None:
         """Let the bot see the clock as it is now, and wait until it has acted on it: every
         update it has fetched handled, a whole reminder sweep and a session sweep after this
-        call, every queued reminder settled and no message left to send. The deterministic signal tests wait for before asserting that
-        something did *not* happen."""
+        call, every queued reminder settled and no message left to send. The deterministic signal
+        tests wait for before asserting that something did *not* happen."""
         async def settled() -> None:
             await self.application.update_queue.join()
             await self.reminders.next_sweep()
@@ -179,7 +179,8 @@ async def running(
         )
         reminders = Reminders(
             users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
-            messenger=messenger, clock=clock, default_zone=settings.default_timezone, wake_courier=lambda: courier.wake(),
+            messenger=messenger, clock=clock, default_zone=settings.default_timezone,
+            wake_courier=lambda: courier.wake(),
         )
         holder = "solo" if settings.replicas == 1 else f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         courier = Courier(stores.deliveries, messenger, reminders.render, clock, holder=holder)
@@ -211,7 +212,7 @@ async def running(
                     accept=poller.accept,
                     health=lambda: _health(db, coach, settings, since=started),
                 ),
-                host="0.0.0.0",  # noqa: S104 - a hosting platform routes $PORT from outside
+                host="0.0.0.0",  # a hosting platform routes $PORT from outside
                 port=settings.port,
             )
 
@@ -298,7 +299,7 @@ async def _heartbeat(stores: Repositories) -> None:
         users = await stores.users.count_users()
         active = await stores.sessions.count_active()
         queued = await stores.deliveries.count_deliveries("pending")
-    except Exception as exc:  # noqa: BLE001 - the heartbeat reports, it never stops the bot
+    except Exception as exc:  # the heartbeat reports, it never stops the bot
         log.warning("Heartbeat: the database did not answer (%s)", type(exc).__name__)
         return
     log.info("Heartbeat: %d users, %d active sessions, %d reminders queued", users, active, queued)
@@ -310,7 +311,7 @@ async def _health(db: Database, coach: Coach, settings: Settings, since: float) 
     state = {"database": "ok", "clock": "ok"}
     try:
         await asyncio.wait_for(db.ping(), HEALTH_TIMEOUT_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - any failure is "unreachable" to a health check
+    except Exception as exc:  # any failure is "unreachable" to a health check
         state["database"] = f"unreachable ({type(exc).__name__})"
     last = coach.last_sweep_finished or since
     allowed = max(CLOCK_STALL_SECONDS, 20 * settings.session_tick_seconds)

@@ -13,7 +13,7 @@ from bot.app import running
 from bot.config import Settings
 from bot.domain.clock import ManualClock
 from bot.storage import sqlite_url
-from tests.databases import PostgresServer, require, server_url
+from tests.databases import PostgresServer, require, shared_server, under_ci
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 # As the bot itself opts in (bot.app.running): python-telegram-bot's durations as timedelta.
@@ -46,9 +46,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_engine", engines, indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server, leave its tests out and say so once (under CI they stay in,
+    and fail)."""
+    on_postgres = [
+        item for item in items
+        if getattr(item, "callspec", None) is not None and item.callspec.params.get("db_engine") == "postgresql"
+    ]
+    if not on_postgres or under_ci() or shared_server().unavailable is None:
+        return
+    config.hook.pytest_deselected(items=on_postgres)
+    items[:] = [item for item in items if item not in set(on_postgres)]
+    config.stash[_SKIPPED_POSTGRES] = len(on_postgres)
+
+
+_SKIPPED_POSTGRES = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    skipped = config.stash.get(_SKIPPED_POSTGRES, 0)
+    if skipped:
+        terminalreporter.write_line(f"PostgreSQL tests skipped ({skipped}): {shared_server().unavailable}")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
-    return PostgresServer(server_url())
+    return shared_server()
 
 
 @pytest.fixture

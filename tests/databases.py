@@ -10,6 +10,7 @@ missing server cannot hide.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 import uuid
@@ -55,7 +56,7 @@ class PostgresServer:
         self.unavailable: str | None = None
         try:
             _in_thread(lambda: self._admin("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        except Exception as exc:  # any failure means "no server here"
             where = f"{self.url.host}:{self.url.port or 5432}"
             self.unavailable = f"no PostgreSQL server answers at {where} ({type(exc).__name__}); set TEST_DATABASE_URL"
 
@@ -81,10 +82,20 @@ class PostgresServer:
         _in_thread(lambda: self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@functools.cache
+def shared_server() -> PostgresServer:
+    """The one server of this test run (probed once)."""
+    return PostgresServer(server_url())
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
 def require(server: PostgresServer) -> None:
     """Skip (or, under CI, fail) a PostgreSQL test when no server answers."""
     if server.unavailable is None:
         return
-    if os.environ.get("CI", "").lower() == "true":
+    if under_ci():
         pytest.fail(f"PostgreSQL tests must run under CI: {server.unavailable}")
     pytest.skip(f"PostgreSQL tests skipped: {server.unavailable}")

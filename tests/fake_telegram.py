@@ -156,9 +156,20 @@ class Message:
         if self.kind == "text":
             data["text"] = self.text
         elif self.kind == "photo":
-            data["photo"] = [{"file_id": f"photo{self.message_id}", "file_unique_id": f"p{self.message_id}", "width": 800, "height": 500}]
+            data["photo"] = [
+                {
+                    "file_id": f"photo{self.message_id}",
+                    "file_unique_id": f"p{self.message_id}",
+                    "width": 800,
+                    "height": 500,
+                }
+            ]
         elif self.kind == "document":
-            data["document"] = {"file_id": f"doc{self.message_id}", "file_unique_id": f"d{self.message_id}", "file_name": self.file_name}
+            data["document"] = {
+                "file_id": f"doc{self.message_id}",
+                "file_unique_id": f"d{self.message_id}",
+                "file_name": self.file_name,
+            }
         if self.kind != "text" and self.html:
             data["caption"] = self.text
         if self.keyboard:
@@ -460,7 +471,9 @@ class FakeTelegram:
             self._changed.notify_all()
 
     async def _api_getMe(self, params: dict[str, Any]) -> tuple[int, Any]:
-        return 200, BOT_USER | {"can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return 200, BOT_USER | {
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False
+        }
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
         async with self._changed:
@@ -477,7 +490,11 @@ class FakeTelegram:
         return 200, True
 
     async def _api_getWebhookInfo(self, params: dict[str, Any]) -> tuple[int, Any]:
-        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        info = {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if "allowed_updates" in self.webhook:
             info["allowed_updates"] = self.webhook["allowed_updates"]
         return 200, info
@@ -502,7 +519,11 @@ class FakeTelegram:
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> tuple[int, Any]:
         if self.webhook:
-            return 409, _error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+            return 409, _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = max(float(params.get("timeout") or 0), 0.0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
@@ -638,7 +659,8 @@ class _ChatView:
                     return messages[index]
             return None
 
-        message: Message = await self.api.wait_until(arrived, what=f"a message{f' containing {contains!r}' if contains else ''}")
+        what = f"a message{f' containing {contains!r}' if contains else ''}"
+        message: Message = await self.api.wait_until(arrived, what=what)
         return message
 
     def unseen(self) -> list[Message]:

@@ -189,7 +189,7 @@ async def test_a_429_in_one_chat_does_not_hold_the_others() -> None:
 
 
 async def _until(condition: Callable[[], bool]) -> None:
-    while not condition():
+    while not condition():  # noqa: ASYNC110 - a test helper polling state it does not own
         await asyncio.sleep(0.01)
 
 

@@ -153,7 +153,9 @@ async def test_within_telegrams_limits_a_burst_provokes_no_429(make_settings, te
     assert telegram.rejected_429 == 0
 
 
-async def test_above_telegrams_free_rate_messages_go_as_paid_broadcasts(make_settings, telegram: FakeTelegram, clock) -> None:
+async def test_above_telegrams_free_rate_messages_go_as_paid_broadcasts(
+    make_settings, telegram: FakeTelegram, clock
+) -> None:
     user = telegram.user()
     for rate, paid in ((30, None), (100, True)):
         async with running(make_settings(send_rate_per_second=rate), clock, poll_timeout=POLL_TIMEOUT):

@@ -89,7 +89,7 @@ async def test_skip_moves_on_at_once_and_a_double_tap_skips_only_once(bot, teleg
 async def test_stop_button_ends_the_session_with_a_summary(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    first = await user.next_message()
+    await user.next_message()
     clock.advance(2)
     second = await user.next_message()
     stale_pause = second.callback_data("Pause")  # e.g. still on screen on another device
@@ -123,7 +123,7 @@ async def test_stop_command(bot, telegram, clock) -> None:
 async def test_stretch_during_a_session_asks_to_continue_or_start_over(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    first = await user.next_message()
+    await user.next_message()
     clock.advance(2)
     second = await user.next_message()
 
@@ -233,7 +233,9 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
     assert "1/3 · Reach up" in (await user.next_message()).text
 
 
-async def test_the_flagship_routine_from_first_fold_to_summary(make_settings, shipped_routines, telegram, clock) -> None:
+async def test_the_flagship_routine_from_first_fold_to_summary(
+    make_settings, shipped_routines, telegram, clock
+) -> None:
     from bot.app import running
     from bot.domain.routines import load_routines
     from tests.conftest import POLL_TIMEOUT

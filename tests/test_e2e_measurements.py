@@ -38,7 +38,9 @@ async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, tel
     fold = await user.next_message("1/4 · Standing forward fold")
     assert "Where do your fingertips reach?" in fold.text
     assert "12 = above it, 0 = touching, -3 = past it" in fold.text  # the convention, stated
-    assert fold.buttons[:7] == ["Knees", "Mid-shin", "Ankles", "Touch floor", "Knuckles", "Palms flat", "Skip measuring"]
+    assert fold.buttons[:7] == [
+        "Knees", "Mid-shin", "Ankles", "Touch floor", "Knuckles", "Palms flat", "Skip measuring"
+    ]
 
     # Answering during the hold moves on at once.
     assert await user.toast(await user.press(fold, "Mid-shin")) == "Saved"
@@ -68,7 +70,10 @@ async def test_numbers_noise_and_nonsense(measuring_bot, telegram: FakeTelegram,
     await user.send("12,5 cm")
     await user.next_message("saved")
     summary = await user.next_message("done!")
-    assert "14 cm above the floor → 12.5 cm above the floor. A 1.5 cm difference is within measurement noise" in summary.text
+    assert (
+        "14 cm above the floor → 12.5 cm above the floor. A 1.5 cm difference is within measurement noise"
+        in summary.text
+    )
 
 
 async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, telegram: FakeTelegram, clock) -> None:
@@ -147,11 +152,15 @@ def stored_rows(database: Path, user_id: int) -> dict[str, list[dict]]:
             keys = [c for c in ("user_id", "chat_id") if c in columns]
             if keys:
                 where = " OR ".join(f"{k} = ?" for k in keys)
-                found[table] = [dict(r) for r in plain.execute(f"SELECT * FROM {table} WHERE {where}", [user_id] * len(keys))]
+                found[table] = [
+                    dict(r) for r in plain.execute(f"SELECT * FROM {table} WHERE {where}", [user_id] * len(keys))
+                ]
         return found
 
 
-async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(measuring_bot, telegram: FakeTelegram, clock) -> None:
+async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(
+    measuring_bot, telegram: FakeTelegram, clock
+) -> None:
     user, other = telegram.user(1001), telegram.user(2002)
     await other.send("/reach 30")
     await other.next_message("saved")
@@ -177,7 +186,13 @@ async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(mea
     stored = stored_rows(measuring_bot.database_path, user.id)
     measured = [r for r in exported if r["record"] == "measurement"]
     assert [(int(r["id"]), r["value_cm"], r["landmark"], r["phase"], r["convention"]) for r in measured] == [
-        (row["id"], "" if row["value_cm"] is None else str(row["value_cm"]), row["landmark"] or "", row["phase"], row["convention"])
+        (
+            row["id"],
+            "" if row["value_cm"] is None else str(row["value_cm"]),
+            row["landmark"] or "",
+            row["phase"],
+            row["convention"],
+        )
         for row in stored["measurements"]
     ]
     assert [r["phase"] for r in measured] == ["before", "after", "single"]

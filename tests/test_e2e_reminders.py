@@ -168,7 +168,9 @@ async def test_pause_silences_reminders_and_ends_by_itself(bot, telegram: FakeTe
     await user.next_message("sitting a while")
 
 
-async def test_a_restart_between_setting_and_due_time_sends_exactly_one(make_settings, telegram: FakeTelegram, clock) -> None:
+async def test_a_restart_between_setting_and_due_time_sends_exactly_one(
+    make_settings, telegram: FakeTelegram, clock
+) -> None:
     settings = make_settings()
     user = telegram.user()
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
@@ -183,7 +185,9 @@ async def test_a_restart_between_setting_and_due_time_sends_exactly_one(make_set
     assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
 
 
-async def test_a_reminder_missed_while_down_is_sent_late_if_under_thirty_minutes(make_settings, telegram: FakeTelegram, clock) -> None:
+async def test_a_reminder_missed_while_down_is_sent_late_if_under_thirty_minutes(
+    make_settings, telegram: FakeTelegram, clock
+) -> None:
     settings = make_settings()
     user = telegram.user()
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):

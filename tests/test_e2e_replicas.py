@@ -12,7 +12,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -124,7 +123,9 @@ async def test_the_standby_takes_over_the_clock_when_the_leader_is_killed(
         "SEND_RATE_PER_SECOND": "100",
         "REMINDER_SWEEP_SECONDS": "0.5",
     }
-    reminded = {FIRST_REMINDED + index: telegram.user(FIRST_REMINDED + index, f"R{index}") for index in range(REMINDERS)}
+    reminded = {
+        FIRST_REMINDED + index: telegram.user(FIRST_REMINDED + index, f"R{index}") for index in range(REMINDERS)
+    }
     user = telegram.user()
     first = await BotProcess.start(env, tmp_path)
     second: BotProcess | None = None

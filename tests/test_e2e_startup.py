@@ -54,7 +54,9 @@ async def test_another_instance_polling_is_reported_once_and_waited_for(
     assert any("takes over" in r.getMessage() for r in caplog.records)
 
 
-async def test_a_token_revoked_mid_run_stops_the_bot_with_a_reason(make_settings, telegram: FakeTelegram, clock) -> None:
+async def test_a_token_revoked_mid_run_stops_the_bot_with_a_reason(
+    make_settings, telegram: FakeTelegram, clock
+) -> None:
     user = telegram.user()
     async with running(make_settings(), clock, poll_timeout=POLL_TIMEOUT) as bot:
         await user.send("/help")
@@ -182,7 +184,7 @@ async def test_nothing_a_user_sent_is_lost_when_the_process_is_killed(tmp_path: 
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
-        while len(set(stored())) < 40 and loop.time() < deadline:
+        while len(set(stored())) < 40 and loop.time() < deadline:  # noqa: ASYNC110 - polls another process's database
             await asyncio.sleep(0.1)
         values = stored()
     finally:

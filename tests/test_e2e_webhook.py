@@ -4,7 +4,6 @@ health check beside it."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -62,7 +61,11 @@ async def test_a_request_without_the_secret_is_refused_and_nothing_is_handled(
         "message": {"message_id": 1, "date": 0, "chat": intruder.chat_json, "from": intruder.json, "text": "/help"},
     }
     async with aiohttp.ClientSession() as session:
-        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}, {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1]}):
+        for headers in (
+            {},
+            {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1]},
+        ):
             async with session.post(f"{local}/telegram/hook", json=forged, headers=headers) as response:
                 assert response.status == 403
     # A real update after them is handled; the forged ones never were (not even recorded).

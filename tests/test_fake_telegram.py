@@ -87,14 +87,21 @@ async def test_status_faults_are_served_in_order_and_not_carried_out(telegram: F
     ]
 
 
-async def test_a_status_answers_with_a_telegram_shaped_body(telegram: FakeTelegram, session: aiohttp.ClientSession) -> None:
+async def test_a_status_answers_with_a_telegram_shaped_body(
+    telegram: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
     telegram.inject("sendMessage", Status(429, retry_after=3), Status(429), Status(400, "Bad Request: chat not found"))
 
     assert await post(session, telegram, "sendMessage", chat_id=1, text="x") == (
         429,
-        {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3", "parameters": {"retry_after": 3}},
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 3",
+            "parameters": {"retry_after": 3},
+        },
     )
-    status, body = await post(session, telegram, "sendMessage", chat_id=1, text="x")
+    _status, body = await post(session, telegram, "sendMessage", chat_id=1, text="x")
     assert body["parameters"] == {"retry_after": 1}, "Telegram's 429s always say when to retry"
     assert await post(session, telegram, "sendMessage", chat_id=1, text="x") == (
         400,
@@ -237,12 +244,14 @@ async def test_get_updates_with_a_negative_offset_keeps_only_the_latest(telegram
     assert [update.update_id for update in await client.get_updates()] == [3]
 
 
-async def test_get_updates_long_polls_until_an_update_or_the_timeout(telegram: FakeTelegram, session: aiohttp.ClientSession) -> None:
+async def test_get_updates_long_polls_until_an_update_or_the_timeout(
+    telegram: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
     assert await post(session, telegram, "getUpdates", timeout=0.1) == (200, {"ok": True, "result": []})
 
     poll = asyncio.create_task(post(session, telegram, "getUpdates", timeout=30))
     await telegram.user().send("hello")
-    status, body = await asyncio.wait_for(poll, 10)
+    _status, body = await asyncio.wait_for(poll, 10)
     assert [update["message"]["text"] for update in body["result"]] == ["hello"]
 
 
@@ -297,13 +306,18 @@ async def test_set_my_commands_records_each_language_and_scope(telegram: FakeTel
 # -- raw updates ---------------------------------------------------------------------------------
 
 
-async def test_push_raw_update_keeps_the_payload_and_its_update_id(telegram: FakeTelegram, session: aiohttp.ClientSession) -> None:
+async def test_push_raw_update_keeps_the_payload_and_its_update_id(
+    telegram: FakeTelegram, session: aiohttp.ClientSession
+) -> None:
     await telegram.push_raw_update({"update_id": 50, "unknown_kind": {"x": 1}})
     await telegram.push_raw_update({"message": {"no": "fields"}})
     await telegram.user().send("after")
 
-    status, body = await post(session, telegram, "getUpdates")
-    assert body["result"][:2] == [{"update_id": 50, "unknown_kind": {"x": 1}}, {"update_id": 51, "message": {"no": "fields"}}]
+    _status, body = await post(session, telegram, "getUpdates")
+    assert body["result"][:2] == [
+        {"update_id": 50, "unknown_kind": {"x": 1}},
+        {"update_id": 51, "message": {"no": "fields"}},
+    ]
     assert body["result"][2]["update_id"] == 52
 
 
@@ -313,7 +327,7 @@ async def test_kicked_without_until_date_is_a_block_python_telegram_bot_cannot_p
     user = telegram.user()
     await telegram.push_kicked_without_until_date(user)
 
-    status, body = await post(session, telegram, "getUpdates")
+    _status, body = await post(session, telegram, "getUpdates")
     change = body["result"][0]["my_chat_member"]
     assert change["old_chat_member"]["status"] == "member"
     assert change["new_chat_member"] == {"status": "kicked", "user": BOT_USER}
@@ -336,7 +350,9 @@ async def test_a_command_in_a_group_reaches_the_bot_with_the_group_as_chat(teleg
 
     first, second = await client.get_updates()
     assert first.message is not None and second.message is not None
-    assert (first.message.chat.id, first.message.chat.type, first.message.chat.title) == (-1001234, "supergroup", "Office")
+    assert (first.message.chat.id, first.message.chat.type, first.message.chat.title) == (
+        -1001234, "supergroup", "Office"
+    )
     assert first.message.from_user is not None and first.message.from_user.id == user.id
     assert first.message.entities[0].length == len("/stretch@limber_test_bot")
     assert (second.message.chat.type, second.message.entities[0].length) == ("group", len("/help"))

@@ -30,7 +30,10 @@ async def test_of_eight_contenders_exactly_one_holds_the_lease(database_url: str
     dbs = await asyncio.gather(*(Database.open(database_url) for _ in range(8)))
     try:
         grants = await asyncio.gather(
-            *(Repositories.over(db).leases.acquire(CLOCK_LEASE, f"replica-{i}", T0, TTL, renew=False) for i, db in enumerate(dbs))
+            *(
+                Repositories.over(db).leases.acquire(CLOCK_LEASE, f"replica-{i}", T0, TTL, renew=False)
+                for i, db in enumerate(dbs)
+            )
         )
     finally:
         for db in dbs:

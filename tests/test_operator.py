@@ -66,7 +66,9 @@ def test_every_bad_setting_is_named(tmp_path: Path) -> None:
 def test_a_broken_routine_file_stops_the_bot_naming_file_and_problem(tmp_path: Path) -> None:
     routines = tmp_path / "routines"
     routines.mkdir()
-    (routines / "quick.toml").write_text((TEST_ROUTINES / "quick.toml").read_text().replace("seconds = 2\n", "seconds = 0\n", 1))
+    (routines / "quick.toml").write_text(
+        (TEST_ROUTINES / "quick.toml").read_text().replace("seconds = 2\n", "seconds = 0\n", 1)
+    )
     result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, ROUTINES_DIR=str(routines),
                      TELEGRAM_BASE_URL="http://127.0.0.1:9/bot")
     assert result.returncode == 2
@@ -141,3 +143,47 @@ def test_webhook_mode_without_its_address_is_one_clear_line(tmp_path: Path) -> N
         "WEBHOOK_SECRET. See .env.example."
     ]
 
+
+
+def test_a_database_path_that_cannot_be_used_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("in the way")
+    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_PATH=str(tmp_path / "a-file" / "limber.sqlite3"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"limber: database error: DATABASE_PATH {tmp_path / 'a-file' / 'limber.sqlite3'}: "
+        f"cannot create the folder {tmp_path / 'a-file'} (a file is in the way)"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unreachable_database_url_stops_the_bot_with_one_line_and_no_password(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL="postgresql://limber:hunter2@127.0.0.1:9/limber"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "limber: database error: DATABASE_URL (postgresql://127.0.0.1:9/limber): no database server answers there"
+    ]
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_refused_password_and_a_missing_database_are_named() -> None:
+    import asyncpg
+
+    from bot.storage.database import _reason
+
+    assert _reason(asyncpg.InvalidPasswordError("password authentication failed for user")) == (
+        "the server refused the user name or password"
+    )
+    assert _reason(asyncpg.InvalidCatalogNameError('database "limber" does not exist')) == (
+        "that database does not exist on the server"
+    )
+
+
+def test_a_database_url_of_another_kind_is_refused(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL="mysql://root@localhost/limber")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "limber: configuration error: DATABASE_URL must start with postgresql:// "
+        "(leave it unset for SQLite at DATABASE_PATH). See .env.example."
+    ]

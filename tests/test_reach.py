@@ -58,7 +58,8 @@ def test_touching_is_zero_either_way() -> None:
     ("text", "reason"),
     [
         ("abc", "couldn't read"), ("999", "outside what a standing reach can be"),
-        ("-500", "outside what a standing reach can be"), ("-45", "outside"), ("121 cm", "outside"), ("🙂", "couldn't read"),
+        ("-500", "outside what a standing reach can be"), ("-45", "outside"), ("121 cm", "outside"),
+        ("🙂", "couldn't read"),
         ("", "empty"), ("   ", "empty"), ("12 km", "couldn't read"), ("twelve", "couldn't read"),
         ("1" * 200, "too long"), ("50 in", "outside"),
     ],

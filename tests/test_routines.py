@@ -25,7 +25,7 @@ def test_every_shipped_routine_loads() -> None:
     book = load_routines()
     assert {"hamstrings", "desk-break"} <= set(book)
     assert book.default.id == "hamstrings"
-    assert list(book)[0] == "hamstrings"
+    assert next(iter(book)) == "hamstrings"
 
 
 def test_flagship_follows_the_source_sequence_on_both_sides() -> None:

@@ -60,8 +60,12 @@ def test_a_day_already_reminded_is_not_offered_again() -> None:
     from bot.domain.schedule import next_unsent_daily
 
     after_lunch = local(BERLIN, 2026, 3, 2, 13, 0)  # Monday; 12:30 reminder already sent
-    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02") == local(BERLIN, 2026, 3, 3, 15, 0)
-    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-02-27") == local(BERLIN, 2026, 3, 2, 15, 0)
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02") == local(
+        BERLIN, 2026, 3, 3, 15, 0
+    )
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-02-27") == local(
+        BERLIN, 2026, 3, 2, 15, 0
+    )
     assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, None) == local(BERLIN, 2026, 3, 2, 15, 0)
 
 

@@ -80,7 +80,7 @@ def test_halfway_cue_once_then_the_step_ends_and_the_next_begins() -> None:
 
 
 def test_a_late_tick_past_the_end_skips_the_halfway_cue() -> None:
-    session, events = machine.tick(started(), ROUTINE, at(31))
+    _session, events = machine.tick(started(), ROUTINE, at(31))
     assert events == [PoseStarted(1)]
 
 

@@ -197,7 +197,8 @@ async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_r
             (T0.timestamp(), T0.timestamp(), T0.timestamp()),
         )
         old.execute(
-            "INSERT INTO schedules (user_id, kind, local_time, days, next_due_at) VALUES (7, 'daily', '12:30', 31, NULL)"
+            "INSERT INTO schedules (user_id, kind, local_time, days, next_due_at) "
+            "VALUES (7, 'daily', '12:30', 31, NULL)"
         )
     old.close()
 
@@ -233,7 +234,9 @@ async def test_a_database_path_that_cannot_be_opened_is_one_clear_error(tmp_path
     path.mkdir()  # a folder where the file should be (file permissions would not stop root)
     with pytest.raises(StorageUnavailable) as raised:
         await Database.open(sqlite_url(path))
-    assert str(raised.value) == f"DATABASE_PATH {path}: cannot open or write the database (unable to open database file)"
+    assert str(raised.value) == (
+        f"DATABASE_PATH {path}: cannot open or write the database (unable to open database file)"
+    )
 
 
 async def test_an_unreachable_server_is_one_clear_error_without_the_password() -> None:

@@ -129,7 +129,9 @@ async def test_a_bot_on_this_transport_initializes_and_gets_me(api: FakeTelegram
 async def test_sends_text_with_an_inline_keyboard(api: FakeTelegram) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Pause", callback_data="p:1")]])
     async with connected(api.base_url) as bot:
-        sent = await bot.send_message(CHAT, "Fold <b>forward</b> & breathe = 100% ✓", parse_mode="HTML", reply_markup=markup)
+        sent = await bot.send_message(
+            CHAT, "Fold <b>forward</b> & breathe = 100% ✓", parse_mode="HTML", reply_markup=markup
+        )
     [message] = api.chats[CHAT]
     assert message.html == "Fold <b>forward</b> & breathe = 100% ✓"
     assert message.callback_data("Pause") == "p:1"
@@ -165,7 +167,9 @@ async def test_a_429_surfaces_as_retry_after(api: FakeTelegram, monkeypatch: pyt
 
 async def test_a_wrong_token_surfaces_as_invalid_token(api: FakeTelegram) -> None:
     with pytest.raises(InvalidToken):
-        async with Bot("123456789:AAWrongTokenWrongTokenWrongToken_xyz", base_url=api.base_url, request=AiohttpRequest()):
+        async with Bot(
+            "123456789:AAWrongTokenWrongTokenWrongToken_xyz", base_url=api.base_url, request=AiohttpRequest()
+        ):
             pass
 
 

@@ -175,5 +175,6 @@ def decode(data: str | None) -> Action | None:
             return ReachAnswer(int(fields["session_id"]), int(fields["step_index"]), landmark)
         if kind is Forget:
             return Forget(fields["answer"] == "yes")
-        return kind()
+        bare: Action = kind()  # the remaining kinds take no fields
+        return bare
     return None

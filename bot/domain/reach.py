@@ -123,7 +123,9 @@ def parse_reach(text: str) -> Reach:
         value *= CM_PER_INCH
     value = round(value, 1)
     if not MIN_CM <= value <= MAX_CM:
-        raise ReachError(f"{_number(value)} cm is outside what a standing reach can be ({MIN_CM:.0f} to +{MAX_CM:.0f} cm)")
+        raise ReachError(
+            f"{_number(value)} cm is outside what a standing reach can be ({MIN_CM:.0f} to +{MAX_CM:.0f} cm)"
+        )
     return Reach(cm=value, landmark=Landmark.FLOOR if value == 0 else None)
 
 
@@ -200,7 +202,7 @@ def progress(
     warmed-up "after" reach is not comparable with a cold one)."""
     ordered = sorted(measurements, key=lambda m: m.taken_at)
     numeric = [m for m in ordered if m.reach.cm is not None]
-    best = min(numeric, key=lambda m: (m.reach.cm, m.taken_at)) if numeric else None  # type: ignore[arg-type,return-value]
+    best = min(numeric, key=lambda m: (m.reach.cm, m.taken_at)) if numeric else None
     cold = [m for m in numeric if m.phase in {"before", "single"}]
     weeks: dict[date, list[float]] = {}
     for m in cold:

@@ -79,6 +79,10 @@ class Weekdays:
         return ", ".join(parts)
 
 
+#: The default days of a schedule (frozen, so one shared instance is safe as a dataclass default).
+_WORKDAYS = Weekdays.workdays()
+
+
 @dataclass(frozen=True, slots=True)
 class NudgeWindow:
     """Work hours for movement nudges: every ``every_minutes`` from ``start`` until ``end``."""
@@ -172,7 +176,7 @@ class DueSchedule:
     due_at: datetime
     zone: ZoneInfo
     at: time | None = None
-    days: Weekdays = Weekdays.workdays()
+    days: Weekdays = _WORKDAYS
     window: NudgeWindow | None = None
     last_key: str | None = None
     paused_until: datetime | None = None
@@ -218,12 +222,19 @@ def _reason_to_skip(due: DueSchedule, key: str, late_by: timedelta) -> Skip | No
         return Skip.TOO_LATE
     if due.paused_until is not None and due.paused_until > due.due_at:
         return Skip.PAUSED
-    if due.kind is Kind.DAILY and due.last_finished_at is not None:
-        if due.last_finished_at.astimezone(due.zone).date() == due.due_at.astimezone(due.zone).date():
-            return Skip.ALREADY_STRETCHED
-    if due.kind is Kind.NUDGE and due.window is not None and due.last_active_at is not None:
-        if due.due_at - due.last_active_at < timedelta(minutes=due.window.every_minutes):
-            return Skip.RECENTLY_MOVED
+    if (
+        due.kind is Kind.DAILY
+        and due.last_finished_at is not None
+        and due.last_finished_at.astimezone(due.zone).date() == due.due_at.astimezone(due.zone).date()
+    ):
+        return Skip.ALREADY_STRETCHED
+    if (
+        due.kind is Kind.NUDGE
+        and due.window is not None
+        and due.last_active_at is not None
+        and due.due_at - due.last_active_at < timedelta(minutes=due.window.every_minutes)
+    ):
+        return Skip.RECENTLY_MOVED
     return None
 
 

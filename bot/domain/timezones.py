@@ -79,7 +79,7 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     """The zone at a location, or None (open sea, or nonsense coordinates)."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    zone = _finder().timezone_at(lng=longitude, lat=latitude)
+    zone: str | None = _finder().timezone_at(lng=longitude, lat=latitude)
     if zone is None or zone.startswith("Etc/"):
         return None
     return zone

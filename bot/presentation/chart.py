@@ -15,7 +15,8 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
     Up is further: the axis is inverted, since a smaller gap to the floor is a longer reach.
     """
     # Loaded on first use (about half a second; only /progress needs it). The object API, not
-    # pyplot: this runs in a worker thread, and pyplot keeps global state.
+    # pyplot: this runs in a worker thread, and pyplot keeps global state. matplotlib.dates has no
+    # annotations (no stub either), hence the no-untyped-call ignores on its calls below.
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
@@ -36,8 +37,8 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
             by_session.setdefault(m.session_id, []).append(m)
     for pair in by_session.values():
         if len(pair) >= 2:
-            axes.plot(date2num([_local(p.taken_at, zone) for p in pair]), [_cm(p) for p in pair],
-                      color="#bdbdbd", linewidth=1, zorder=1)
+            days = date2num([_local(p.taken_at, zone) for p in pair])  # type: ignore[no-untyped-call]
+            axes.plot(days, [_cm(p) for p in pair], color="#bdbdbd", linewidth=1, zorder=1)
     for phase, marker, colour, label in (
         ("before", "o", "#1565c0", "before stretching"),
         ("single", "o", "#1565c0", None),
@@ -45,14 +46,14 @@ def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
     ):
         points = [m for m in numeric if m.phase == phase]
         if points:
-            axes.scatter(date2num([_local(p.taken_at, zone) for p in points]), [_cm(p) for p in points],
-                         marker=marker, color=colour, label=label, zorder=2)
+            days = date2num([_local(p.taken_at, zone) for p in points])  # type: ignore[no-untyped-call]
+            axes.scatter(days, [_cm(p) for p in points], marker=marker, color=colour, label=label, zorder=2)
     axes.invert_yaxis()
     axes.set_ylabel("Fingertips above the floor (cm) - up is further")
     axes.set_title("Your reach")
-    locator = AutoDateLocator()
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.grid(alpha=0.3)
     if numeric:
         axes.legend(loc="lower left", fontsize=8)

@@ -44,7 +44,7 @@ _ACTION_WORD = {
 
 def duration(seconds: float) -> str:
     """Human length: "45 s", "2 min 40 s", "10 min"."""
-    total = int(round(seconds))
+    total = round(seconds)
     minutes, secs = divmod(total, 60)
     if minutes == 0:
         return f"{secs} s"
@@ -155,7 +155,9 @@ def reach_logged_outside(reach: Reach) -> str:
 
 
 REACH_NOT_ANSWERED = "No answer, so I'm moving on without a measurement."
-REACH_USAGE = "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
+REACH_USAGE = (
+    "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
+)
 REACH_OUTSIDE_ROUTINE = "To log a reach measurement outside a routine, send it with /reach, like /reach 12."
 
 
@@ -380,10 +382,7 @@ def snooze_line(next_when: str | None) -> str:
 
 
 def overview(lines: list[str], zone: str, zone_is_default: bool, paused_until: str | None) -> str:
-    if not lines:
-        body = "No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60."
-    else:
-        body = "\n".join(lines)
+    body = "\n".join(lines) if lines else "No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60."
     zone_line = f"Time zone: {escape(zone)}" + (" (default; change with /timezone)" if zone_is_default else "")
     text = f"<b>Your reminders</b>\n{body}\n\n{zone_line}"
     if paused_until:

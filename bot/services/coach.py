@@ -449,7 +449,9 @@ class Coach:
                     # The session moved on while the card was on its way: its buttons are stale.
                     self._messenger.clear_buttons(chat_id, outcome.message_id)
             elif counts and _missed(outcome):
-                log.warning("Pose card for session %s step %d was not delivered: %s", session_id, step_index, outcome.status)
+                log.warning(
+                    "Pose card for session %s step %d was not delivered: %s", session_id, step_index, outcome.status
+                )
                 await self._sessions.count_missed_card(session_id)
         except Exception:
             log.exception("Recording the pose card of session %s failed", session_id)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.schedule import LATE_LIMIT
-from bot.services.leadership import CLOCK_LEASE
 from bot.presentation.keyboards import Keyboard
+from bot.services.leadership import CLOCK_LEASE
 from bot.services.messenger import Messenger, Outcome, Status, Ticket, Traffic
 from bot.services.repositories import Delivery, DeliveryStore
 

@@ -65,7 +65,7 @@ class Leadership:
             await self._step_down("stopping")
             try:
                 await self._leases.release(CLOCK_LEASE, self.holder)
-            except Exception as exc:  # noqa: BLE001 - it expires by itself anyway
+            except Exception as exc:  # it expires by itself anyway
                 log.warning("Could not hand the clock lease back (%s); it expires by itself", type(exc).__name__)
 
     async def _run(self) -> None:
@@ -83,7 +83,7 @@ class Leadership:
             now = self._wall()
             try:
                 grant = await self._leases.acquire(CLOCK_LEASE, self.holder, now, self._ttl, renew=self.leading)
-            except Exception as exc:  # noqa: BLE001 - the database is away: keep what we have, for a while
+            except Exception as exc:  # the database is away: keep what we have, for a while
                 if self.leading and self._wall() - self._renewed_at > self._ttl * 2 / 3:
                     await self._step_down(f"cannot renew the clock lease ({type(exc).__name__})")
                 return

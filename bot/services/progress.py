@@ -88,7 +88,9 @@ class ProgressReport:
             if schedule["local_time"]:
                 detail += f"; time={schedule['local_time']}"
             if schedule["window_start"]:
-                detail += f"; hours={schedule['window_start']}-{schedule['window_end']}; every={schedule['every_minutes']}min"
+                detail += (
+                    f"; hours={schedule['window_start']}-{schedule['window_end']}; every={schedule['every_minutes']}min"
+                )
             writer.writerow({"record": "schedule", "time_utc": _iso(schedule["next_due_at"]), "detail": detail})
         for delivery in rows["deliveries"]:
             writer.writerow({

@@ -207,7 +207,7 @@ class Database:
         if isinstance(params, Sequence) and not params:
             return 0
         async with self._connection() as conn:
-            return int((await conn.execute(statement, params)).rowcount)  # type: ignore[attr-defined]
+            return int((await conn.execute(statement, params)).rowcount)
 
 
 async def _to_the_end(statement: Awaitable[object]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import BindParameter, Row, and_, bindparam, delete, exists, func, or_, select, update
 
 from bot.services.repositories import Claim, Delivery, DueRow, ScheduleRow
 from bot.storage import dialect
@@ -142,7 +142,7 @@ class ScheduleRepository:
 class DeliveryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        fence = bindparam("fence")
+        fence: BindParameter[int] = bindparam("fence")
         self._claim = (
             update(deliveries)
             .where(

@@ -388,7 +388,9 @@ class Dispatcher:
                     self._retry_later(job, str(exc))
                 else:
                     self.stats.unsure += 1
-                    log.warning("Connection to Telegram dropped after a message to chat %s; not sending it again", job.chat_id)
+                    log.warning(
+                        "Connection to Telegram dropped after a message to chat %s; not sending it again", job.chat_id
+                    )
                     self._finish(job, Outcome(Status.UNSURE, detail=str(exc)))
             except NetworkError as exc:  # 5xx, or the request never left (RequestNotSent)
                 self._retry_later(job, str(exc))
@@ -406,7 +408,7 @@ class Dispatcher:
             # Before waking the loop, so that it sees the room this request leaves.
             task = asyncio.current_task()
             if task is not None:
-                self._in_flight.discard(task)  # type: ignore[arg-type]
+                self._in_flight.discard(task)
             self._wake.set()
 
     def _rate_limited(self, job: _Job, retry_after: float) -> None:

@@ -92,7 +92,9 @@ class FloodGuard:
 
     def _forget_quiet_users(self, now: float) -> None:
         self._users = {
-            user_id: window for user_id, window in self._users.items() if window.seen and window.seen[-1] > now - self.period
+            user_id: window
+            for user_id, window in self._users.items()
+            if window.seen and window.seen[-1] > now - self.period
         }
 
 
@@ -167,7 +169,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         try:
             await self._on_flood(update)
         except Exception:
-            log.warning("Could not tell user %s to slow down", update.effective_user.id if update.effective_user else "?")
+            who = update.effective_user.id if update.effective_user else "?"
+            log.warning("Could not tell user %s to slow down", who)
 
     def _verdict(self, update: object, key: int | None) -> Verdict:
         if not isinstance(update, Update) or update.my_chat_member is not None:
@@ -370,7 +373,7 @@ class Poller:
         """Record a fetched batch and queue its new updates; returns the next offset."""
         if not isinstance(raw, list) or not raw:
             return offset
-        rows = []
+        rows: list[tuple[int, int | None, str]] = []
         for item in raw:
             if isinstance(item, dict) and isinstance(item.get("update_id"), int):
                 rows.append((item["update_id"], _user_id(item), json.dumps(item, ensure_ascii=False)))

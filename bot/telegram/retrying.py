@@ -13,7 +13,8 @@ def backoff(attempt: int, *, first: float, ceiling: float) -> float:
     each time up to ``ceiling``, then jittered to between half and all of it, so that many
     waiters do not come back at the same instant."""
     exponent = min(max(attempt, 1) - 1, 32)  # past any ceiling already; keeps the float finite
-    return min(ceiling, first * 2**exponent) * random.uniform(0.5, 1.0)
+    growth: float = 2**exponent
+    return min(ceiling, first * growth) * random.uniform(0.5, 1.0)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

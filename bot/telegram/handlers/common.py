@@ -50,7 +50,12 @@ async def reply(
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     found = services(context)
-    await reply(update, context, texts.welcome(user.first_name if user else "", found.routines), keyboards.routine_picker(found.routines))
+    await reply(
+        update,
+        context,
+        texts.welcome(user.first_name if user else "", found.routines),
+        keyboards.routine_picker(found.routines),
+    )
     zone = found.default_timezone
     if user is not None:
         zone = await found.reminders.zone_name(user.id)
