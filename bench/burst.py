@@ -56,13 +56,13 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections import Counter, defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -72,10 +72,12 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `bot` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from bench.fakeapi import TOKEN, busiest_second
 from bench.limitedapi import LimitedApiProcess
+from bench.pgdb import DEFAULT_SERVER, fresh_database
 from bot.app import Running, running
 from bot.config import Settings
 from bot.domain.clock import SystemClock
@@ -116,7 +118,7 @@ class Run:
     seed_seconds: float = 0.0
     plan: list[tuple[float, int]] = field(default_factory=list)  # (release instant, chat id)
     log: dict[str, Any] = field(default_factory=dict)
-    sessions: list[sqlite3.Row] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
     deliveries: dict[str, int] = field(default_factory=dict)
     dispatcher: dict[str, int] = field(default_factory=dict)
     courier: dict[str, int] = field(default_factory=dict)
@@ -133,9 +135,9 @@ class Run:
     submitted: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
-async def seed(path: Path, users: int, due: datetime) -> None:
+async def seed(database_url: str, users: int, due: datetime) -> None:
     """N users, each with a daily reminder due at ``due`` (stored as /remind would)."""
-    db = await Database.open(sqlite_url(path))
+    db = await Database.open(database_url)
     stores = Repositories.over(db)
     try:
         now = datetime.now(UTC)
@@ -215,11 +217,13 @@ async def drive(args: argparse.Namespace, api: LimitedApiProcess, scratch: Path)
                 (routines_dir / shipped.name).write_text(text, encoding="utf-8")
     shutil.copy(routine_file, routines_dir / f"zz-{routine.id}.toml")
     database = scratch / "burst.sqlite3"
+    database_url = args.postgres_database or sqlite_url(database)
     defaults = Settings.model_fields
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         telegram_bot_token=SecretStr(TOKEN),
         database_path=database,
+        database_url=SecretStr(args.postgres_database) if args.postgres_database else None,
         routines_dir=routines_dir,
         telegram_base_url=api.base_url,
         send_rate_per_second=args.rate,
@@ -234,7 +238,7 @@ async def drive(args: argparse.Namespace, api: LimitedApiProcess, scratch: Path)
     spread = args.spread if args.spread is not None else args.users / TELEGRAM_RATE
     run = Run(args.users, args.routines, routine, settings, due, spread)
     started = time.perf_counter()
-    await seed(database, args.users, due)
+    await seed(database_url, args.users, due)
     run.seed_seconds = time.perf_counter() - started
     progress(f"seeded {args.users:,} reminders due {due:%H:%M:%S} UTC in {run.seed_seconds:.1f} s; starting the bot")
 
@@ -298,7 +302,7 @@ async def drive(args: argparse.Namespace, api: LimitedApiProcess, scratch: Path)
         _take_stats(run, bot)
         await control.post("/_release", None)  # end the long poll in flight, so the bot stops at once
     run.log = api.log()
-    run.sessions, run.deliveries = read_database(database, routine.id)
+    run.sessions, run.deliveries = await read_database(database_url, routine.id)
     return run
 
 
@@ -306,7 +310,7 @@ def instrument(bot: Running, run: Run) -> None:
     """Timestamps for the lateness breakdown, taken without touching the bot's code: the clock
     job and the messenger call these methods through the instances, so wrapping them there
     sees every sweep and every message."""
-    coach, dispatcher = bot.services.coach, bot.dispatcher
+    coach, dispatcher = bot.coach, bot.dispatcher
     sweep, submit = coach.sweep, dispatcher.submit
 
     async def timed_sweep() -> int:
@@ -334,23 +338,27 @@ def machine_busy_seconds() -> float | None:
 def _take_stats(run: Run, bot: Running) -> None:
     stats = bot.dispatcher.stats
     run.dispatcher = {name: getattr(stats, name) for name in vars(stats)}
-    courier = bot.services.courier.stats
+    courier = bot.courier.stats
     run.courier = {name: getattr(courier, name) for name in vars(courier)}
 
 
-def read_database(path: Path, routine_id: str) -> tuple[list[sqlite3.Row], dict[str, int]]:
-    connection = sqlite3.connect(path)
+async def read_database(database_url: str, routine_id: str) -> tuple[list[Any], dict[str, int]]:
+    db = await Database.open(database_url, migrate=False)
     try:
-        connection.row_factory = sqlite3.Row
-        sessions = connection.execute(
-            "SELECT user_id, status, started_at, ended_at, steps_done, steps_skipped, cards_missed "
-            "FROM sessions WHERE routine_id = ?",
-            (routine_id,),
-        ).fetchall()
-        deliveries = dict(connection.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+        sessions = [
+            dict(row._mapping)
+            for row in await db.fetch_all(
+                sa.text(
+                    "SELECT user_id, status, started_at, ended_at, steps_done, steps_skipped, cards_missed "
+                    "FROM sessions WHERE routine_id = :routine"
+                ),
+                {"routine": routine_id},
+            )
+        ]
+        rows = await db.fetch_all(sa.text("SELECT status, count(*) AS n FROM deliveries GROUP BY status"))
     finally:
-        connection.close()
-    return sessions, deliveries
+        await db.close()
+    return sessions, {row.status: int(row.n) for row in rows}
 
 
 # -- the report ----------------------------------------------------------------------------------------
@@ -685,6 +693,13 @@ def main() -> None:
     parser.add_argument("--lead", type=float, default=10.0, help="seconds at least between start-up and the due minute")
     parser.add_argument("--seed", type=int, default=1, help="seed of the routine start instants")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (database, logs)")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_SERVER,
+        metavar="SERVER_URL",
+        help=f"run on a fresh PostgreSQL database on this server instead of SQLite (default {DEFAULT_SERVER})",
+    )
     args = parser.parse_args()
 
     # Outside the event loop, SIGTERM and SIGHUP end the run like Ctrl-C (inside it, they cancel
@@ -703,7 +718,10 @@ def main() -> None:
     logging.getLogger().addHandler(WarningCounter(warnings))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        with LimitedApiProcess(scratch / "fakeapi.log") as api:
+        with (
+            fresh_database(args.postgres) if args.postgres else nullcontext(None) as args.postgres_database,
+            LimitedApiProcess(scratch / "fakeapi.log") as api,
+        ):
             run = asyncio.run(drive_until_done_or_signalled(args, api, scratch))
         for signum in (signal.SIGTERM, signal.SIGHUP):  # closing the loop reset them
             signal.signal(signum, interrupt)

@@ -35,7 +35,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -46,6 +46,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fakeapi import TOKEN, FakeApiProcess, busiest_chat, make_updates, stop_process
+from bench.pgdb import DEFAULT_SERVER, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "bench" / "peers"
@@ -66,8 +67,14 @@ class Contender:
     #: Extra environment; ``{base_url}`` and ``{scratch}`` are filled in for each run.
     environment: dict[str, str]
 
-    def environment_for(self, base_url: str, scratch: Path) -> dict[str, str]:
-        filled = {key: value.format(base_url=base_url, scratch=scratch) for key, value in self.environment.items()}
+    #: Runs on a fresh PostgreSQL database of its own (``{database_url}`` in its environment).
+    on_postgres: bool = False
+
+    def environment_for(self, base_url: str, scratch: Path, database_url: str = "") -> dict[str, str]:
+        filled = {
+            key: value.format(base_url=base_url, scratch=scratch, database_url=database_url)
+            for key, value in self.environment.items()
+        }
         return {**os.environ, **filled}
 
 
@@ -84,12 +91,18 @@ def contenders(limber_tree: Path) -> dict[str, Contender]:
     }
     return {
         "limber": Contender("limber", [sys.executable, "-m", "bot"], limber_environment),
+        "limber-pg": Contender(
+            "limber-pg",
+            [sys.executable, "-m", "bot"],
+            {**limber_environment, "DATABASE_URL": "{database_url}"},
+            on_postgres=True,
+        ),
         "ptb": Contender("ptb", [sys.executable, str(PEERS / "ptb_echo.py")], peer_environment),
         "aiogram": Contender("aiogram", [sys.executable, str(PEERS / "aiogram_echo.py")], peer_environment),
     }
 
 
-NAMES = ("limber", "ptb", "aiogram")
+NAMES = ("limber", "limber-pg", "ptb", "aiogram")
 
 
 @contextmanager
@@ -133,13 +146,19 @@ class RunResult:
 # -- running one contender ----------------------------------------------------------------------------
 
 
-def run_once(contender: Contender, updates: int, users: int, seed: int, timeout: float) -> RunResult:
-    """Start a fresh fake server and the contender, wait until every update is answered, stop both."""
-    with tempfile.TemporaryDirectory(prefix=f"bench-{contender.name}-") as folder:
+def run_once(
+    contender: Contender, updates: int, users: int, seed: int, timeout: float, server: str = DEFAULT_SERVER
+) -> RunResult:
+    """Start a fresh fake server (and database) and the contender, wait until every update is
+    answered, stop both."""
+    with (
+        tempfile.TemporaryDirectory(prefix=f"bench-{contender.name}-") as folder,
+        fresh_database(server) if contender.on_postgres else nullcontext("") as database_url,
+    ):
         scratch = Path(folder)
         bot_log = scratch / "bot.log"
         with FakeApiProcess(updates, users, seed, scratch / "fakeapi.log") as api:
-            environment = contender.environment_for(api.base_url, scratch)
+            environment = contender.environment_for(api.base_url, scratch, database_url)
             with bot_log.open("w") as log, _started(contender.command, environment, scratch, log) as bot:
                 problem, usage = _wait_until_answered(api, bot, timeout)
                 stats = api.stats()
@@ -405,6 +424,11 @@ def main(argv: list[str] | None = None) -> int:
         help="before each run, wait up to this many seconds for the machine to be quiet (default 30; 0: never)",
     )
     parser.add_argument(
+        "--database-url",
+        default=DEFAULT_SERVER,
+        help=f"PostgreSQL server for limber-pg (a database is created per run; default {DEFAULT_SERVER})",
+    )
+    parser.add_argument(
         "--limber-at", metavar="REV", help="run Limber as committed at this git revision instead of the working tree"
     )
     args = parser.parse_args(argv)
@@ -433,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name in names:
                     if args.quiet_wait > 0 and not wait_for_quiet(args.quiet_wait):
                         print(f"  (the machine stayed busy for {args.quiet_wait:.0f} s; running anyway)")
-                    result = run_once(bots[name], args.updates, args.users, args.seed, args.timeout)
+                    result = run_once(bots[name], args.updates, args.users, args.seed, args.timeout, args.database_url)
                     results.append(result)
                     _print_run(run, args.runs, result)
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.domain.routines import RoutineError
 from bot.logs import configure_logging, redact
 from bot.storage import StorageUnavailable
+from bot.telegram.webhook import WebServerError
 
 log = logging.getLogger("bot")
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"routine error: {problem}")
     except StorageUnavailable as problem:
         return _fail(f"database error: {problem}")
+    except WebServerError as problem:
+        return _fail(f"webhook error: {problem}")
     except InvalidToken:
         return _fail("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (from @BotFather).")
     except (NetworkError, TelegramUnreachable) as problem:

@@ -65,6 +65,7 @@ RESTORE_AFTER_SECONDS = 60.0
 #: With several replicas in webhook mode, a new clock holder handles unfinished updates only
 #: once they are this old: younger ones may still be in the hands of the replica that took them.
 LEFTOVERS_AFTER = timedelta(seconds=60)
+LEFTOVERS_EVERY_SECONDS = 30.0
 #: /healthz: the longest a database ping may take, and the longest the session clock may go
 #: without completing a sweep, before the bot reports itself unhealthy.
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -175,14 +176,16 @@ async def running(
         messenger = TelegramMessenger(application.bot, dispatcher, request)
         coach = Coach(
             sessions=stores.sessions, users=stores.users, measurements=stores.measurements, transactions=db,
-            routines=routines, messenger=messenger, clock=clock,
+            routines=routines, messenger=messenger, clock=clock, only_process=settings.replicas == 1,
         )
         reminders = Reminders(
             users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
             messenger=messenger, clock=clock, default_zone=settings.default_timezone,
             wake_courier=lambda: courier.wake(),
         )
-        holder = "solo" if settings.replicas == 1 else f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # Unique per process: a deploy that overlaps old and new processes (even of a single
+        # replica) must not have both believe they hold the clock.
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         courier = Courier(stores.deliveries, messenger, reminders.render, clock, holder=holder)
         application.bot_data["services"] = handlers.Services(
             coach=coach,
@@ -210,7 +213,7 @@ async def running(
                     path=settings.webhook_path,
                     secret=settings.webhook_secret.get_secret_value(),
                     accept=poller.accept,
-                    health=lambda: _health(db, coach, settings, since=started),
+                    health=lambda: _health(db, coach, settings, since=started, leading=leadership.leading),
                 ),
                 host="0.0.0.0",  # a hosting platform routes $PORT from outside
                 port=settings.port,
@@ -258,6 +261,8 @@ async def running(
                     if not leadership.leading:
                         log.info("Another replica runs the clock; this one serves updates and stands by")
                     _schedule_clock(application, coach, reminders, stores, settings, leadership)
+                    if web is not None and settings.replicas > 1:
+                        _resume_leftovers_regularly(application, poller, leadership)
                     if web is not None:
                         await web.start()
                         # Same URL and secret from every replica: setting it again changes nothing,
@@ -293,6 +298,26 @@ async def running(
         await db.close()
 
 
+def _resume_leftovers_regularly(
+    application: Application,  # type: ignore[type-arg]
+    poller: Poller,
+    leadership: Leadership,
+) -> None:
+    """Several webhook replicas: an update a replica recorded but never finished (it died) is
+    handled by the clock's holder once it is old enough that no live replica still holds it."""
+    job_queue = application.job_queue
+    assert job_queue is not None
+
+    async def resume(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if leadership.leading:
+            await poller.resume_leftovers(datetime.now(UTC) - LEFTOVERS_AFTER)
+
+    job_queue.run_repeating(
+        resume, interval=LEFTOVERS_EVERY_SECONDS, first=LEFTOVERS_EVERY_SECONDS, name="leftovers",
+        job_kwargs=_SWEEP_JOB_KWARGS,
+    )
+
+
 async def _heartbeat(stores: Repositories) -> None:
     """One log line that says the bot is alive, and how busy."""
     try:
@@ -305,14 +330,20 @@ async def _heartbeat(stores: Repositories) -> None:
     log.info("Heartbeat: %d users, %d active sessions, %d reminders queued", users, active, queued)
 
 
-async def _health(db: Database, coach: Coach, settings: Settings, since: float) -> dict[str, str]:
+async def _health(
+    db: Database, coach: Coach, settings: Settings, since: float, leading: bool = True
+) -> dict[str, str]:
     """What /healthz reports: can the database be reached, and is the session clock ticking
-    (a sweep completed lately, or, just after start-up, ``since`` the bot started)."""
+    (a sweep completed lately, or, just after start-up, ``since`` the bot started). A replica
+    that does not hold the clock reports "standby", which is healthy."""
     state = {"database": "ok", "clock": "ok"}
     try:
         await asyncio.wait_for(db.ping(), HEALTH_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure is "unreachable" to a health check
         state["database"] = f"unreachable ({type(exc).__name__})"
+    if not leading:
+        state["clock"] = "standby"
+        return state
     last = coach.last_sweep_finished or since
     allowed = max(CLOCK_STALL_SECONDS, 20 * settings.session_tick_seconds)
     if time.monotonic() - last > allowed:

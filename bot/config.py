@@ -122,6 +122,10 @@ class Settings(BaseSettings):
             raise ValueError("must start with postgresql:// (leave it unset for SQLite at DATABASE_PATH)")
         try:
             engine_url(url)
+        except ValueError as problem:
+            if "parameters" in str(problem):
+                raise
+            raise ValueError("is not a database URL such as postgresql://user:password@host:5432/limber") from None
         except Exception:
             raise ValueError("is not a database URL such as postgresql://user:password@host:5432/limber") from None
         return SecretStr(url)

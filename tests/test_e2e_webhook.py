@@ -15,6 +15,7 @@ import pytest
 from bot.app import _health, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.clock import ManualClock
+from bot.telegram.webhook import WebServerError
 from tests.conftest import POLL_TIMEOUT
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -100,6 +101,21 @@ async def test_the_health_check_fails_when_the_clock_has_not_ticked(make_setting
     assert (await _health(Database(), Coach(), settings, since=long_ago))["clock"] == "stalled"  # type: ignore[arg-type]
     state = await _health(Unreachable(), Coach(), settings, since=now)  # type: ignore[arg-type]
     assert state["database"] == "unreachable (ConnectionRefusedError)"
+    # A replica that does not run the clock is not stalled: it stands by (healthy).
+    standby = await _health(Database(), Coach(), settings, since=long_ago, leading=False)  # type: ignore[arg-type]
+    assert standby == {"database": "ok", "clock": "standby"}
+
+
+async def test_a_port_already_taken_is_one_clear_error(make_settings, telegram: FakeTelegram, clock) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = make_settings(webhook_url=PUBLIC_URL, webhook_secret=SECRET, port=port)
+        with pytest.raises(WebServerError) as raised:
+            async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
+                pass
+    assert str(raised.value) == f"cannot listen on port {port} (Address already in use)"
 
 
 @pytest.mark.parametrize(

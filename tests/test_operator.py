@@ -187,3 +187,40 @@ def test_a_database_url_of_another_kind_is_refused(tmp_path: Path) -> None:
         "limber: configuration error: DATABASE_URL must start with postgresql:// "
         "(leave it unset for SQLite at DATABASE_PATH). See .env.example."
     ]
+
+
+async def test_the_heartbeat_says_how_busy_the_bot_is(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+
+    from bot.app import _heartbeat
+    from bot.domain import session as machine
+    from bot.storage import Database, Repositories
+    from tests.test_session import ROUTINE
+
+    db = await Database.open(database_url)
+    try:
+        stores = Repositories.over(db)
+        now = datetime.now(UTC)
+        for user_id in (7, 8, 9):
+            await stores.users.upsert_user(user_id, "u", now)
+        session, _ = machine.start(ROUTINE, 7, 7, now)
+        await stores.sessions.insert_session(session, None)
+        with caplog.at_level(logging.INFO):
+            await _heartbeat(stores)
+    finally:
+        await db.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert lines == ["Heartbeat: 3 users, 1 active sessions, 0 reminders queued"]
+
+
+def test_database_url_parameters_the_bot_cannot_pass_on_are_one_clear_line(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL="postgres://limber:hunter2@db.example.com/limber?sslmode=require&channel_binding=require",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "limber: configuration error: DATABASE_URL has parameters the bot does not understand: channel_binding "
+        "(it takes sslmode). See .env.example."
+    ]
+    assert "hunter2" not in result.stdout + result.stderr

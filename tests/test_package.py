@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,8 +24,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding only the wheel; the dependencies come from the test venv (a path
     entry, so nothing is downloaded twice and the editable install of this tree is not seen)."""
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of the sources alone: a build/ folder left in the tree by earlier builds
+    # would otherwise slip stale files into the wheel.
+    source = work / "source"
+    shutil.copytree(
+        ROOT, source,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "data", ".env"),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(work / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(work / "dist"), str(source)],
         check=True, stdin=subprocess.DEVNULL, capture_output=True,
     )
     (wheel,) = (work / "dist").glob("limber-*.whl")

@@ -80,7 +80,11 @@ class Coach:
         routines: RoutineBook,
         messenger: Messenger,
         clock: Clock,
+        only_process: bool = True,
     ) -> None:
+        #: Whether this is the only process starting sessions (one replica): only then may it
+        #: remember which users have none.
+        self._only_process = only_process
         self._sessions = sessions
         self._users = users
         self._measurements = measurements
@@ -240,7 +244,7 @@ class Coach:
         if user_id in self._without_session:
             return None
         session = await self._sessions.active_session(user_id)
-        if session is None:
+        if session is None and self._only_process:
             if len(self._without_session) >= WITHOUT_SESSION_REMEMBERED:
                 self._without_session.clear()
             self._without_session.add(user_id)

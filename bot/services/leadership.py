@@ -52,7 +52,8 @@ class Leadership:
         return self.fence is not None
 
     async def start(self) -> None:
-        """Try once at once (a lone replica leads before it serves anyone), then keep trying."""
+        """Try once at once (a replica that finds the lease free leads before it serves anyone;
+        after a crash it waits for the dead holder's lease to run out), then keep trying."""
         await self._round()
         self._task = asyncio.create_task(self._run(), name="leadership")
 
@@ -63,10 +64,13 @@ class Leadership:
             await asyncio.gather(self._task, return_exceptions=True)
         if self.leading:
             await self._step_down("stopping")
-            try:
-                await self._leases.release(CLOCK_LEASE, self.holder)
-            except Exception as exc:  # it expires by itself anyway
-                log.warning("Could not hand the clock lease back (%s); it expires by itself", type(exc).__name__)
+            await self._release()
+
+    async def _release(self) -> None:
+        try:
+            await self._leases.release(CLOCK_LEASE, self.holder)
+        except Exception as exc:  # it expires by itself anyway
+            log.warning("Could not hand the clock lease back (%s); it expires by itself", type(exc).__name__)
 
     async def _run(self) -> None:
         while True:
@@ -82,7 +86,10 @@ class Leadership:
         async with self._changing:
             now = self._wall()
             try:
-                grant = await self._leases.acquire(CLOCK_LEASE, self.holder, now, self._ttl, renew=self.leading)
+                # Bounded: a renewal stuck longer than a third of the lease could outlive it.
+                grant = await asyncio.wait_for(
+                    self._leases.acquire(CLOCK_LEASE, self.holder, now, self._ttl, renew=self.leading), self._ttl / 3
+                )
             except Exception as exc:  # the database is away: keep what we have, for a while
                 if self.leading and self._wall() - self._renewed_at > self._ttl * 2 / 3:
                     await self._step_down(f"cannot renew the clock lease ({type(exc).__name__})")
@@ -103,7 +110,14 @@ class Leadership:
             if grant.previous_holder not in (None, self.holder) and grant.previous_expiry > 0:
                 away = max(0.0, now - (grant.previous_expiry - self._ttl))
             log.info("This replica runs the clock now (lease fence %d)", grant.fence)
-            await self._on_gain(grant.fence, away)
+            try:
+                await self._on_gain(grant.fence, away)
+            except Exception:
+                # Half started (the database failed mid-way): hand the lease back, so this or
+                # another replica starts the clock afresh instead of holding it idle.
+                log.exception("Starting the clock failed; handing the lease back")
+                await self._step_down("starting the clock failed")
+                await self._release()
 
     async def _step_down(self, why: str) -> None:
         log.warning("This replica stops running the clock: %s", why)

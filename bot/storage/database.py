@@ -20,19 +20,25 @@ from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Executable, Row, event, inspect, make_url, text
+from sqlalchemy import Connection, CursorResult, Executable, Row, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+#: URL parameters passed on to asyncpg (libpq's sslmode arrives as ssl); others are refused with
+#: a clear message rather than a traceback at connect time.
+POSTGRES_PARAMETERS = {"ssl"}
 
 #: pg_advisory_xact_lock key held while migrating: replicas starting together migrate once.
 MIGRATION_LOCK = 0x4C696D62  # "Limb"
@@ -57,6 +63,9 @@ def engine_url(url: str) -> URL:
         query = dict(parsed.query)
         if "sslmode" in query:
             query["ssl"] = query.pop("sslmode")
+        unknown = sorted(set(query) - POSTGRES_PARAMETERS)
+        if unknown:
+            raise ValueError(f"has parameters the bot does not understand: {', '.join(unknown)} (it takes sslmode)")
         return parsed.set(drivername="postgresql+asyncpg", query=query)
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
@@ -156,12 +165,13 @@ class Database:
     @asynccontextmanager
     async def _sqlite_transaction(self, conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
         async with self._sqlite_lock:
-            # BEGIN and COMMIT run to their end on aiosqlite's thread even when the awaiting
-            # task is cancelled (at shutdown): wait for them, so the connection is never left
-            # inside a transaction.
-            await _to_the_end(conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            # Statements run to their end on aiosqlite's thread even when the awaiting task is
+            # cancelled; SQLAlchemy would then count the one connection as lost. So each one is
+            # awaited to its end (the cancellation is raised after it), and whatever ends the
+            # block early, a cancellation during BEGIN included, rolls the transaction back.
             token = self._held.set((conn, asyncio.current_task()))
             try:
+                await _to_the_end(conn.exec_driver_sql("BEGIN IMMEDIATE"))
                 yield conn
                 await _to_the_end(conn.commit())
             except BaseException:
@@ -190,15 +200,15 @@ class Database:
         if isinstance(params, Sequence) and not params:
             return []
         async with self._connection() as conn:
-            return (await conn.execute(statement, params)).all()
+            return (await self._execute(conn, statement, params)).all()
 
     async def fetch_one(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Row[Any] | None:
         async with self._connection() as conn:
-            return (await conn.execute(statement, params)).first()
+            return (await self._execute(conn, statement, params)).first()
 
     async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         async with self._connection() as conn:
-            return (await conn.execute(statement, params)).scalar()
+            return (await self._execute(conn, statement, params)).scalar()
 
     async def run(
         self, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
@@ -207,14 +217,25 @@ class Database:
         if isinstance(params, Sequence) and not params:
             return 0
         async with self._connection() as conn:
-            return int((await conn.execute(statement, params)).rowcount)
+            return int((await self._execute(conn, statement, params)).rowcount)
+
+    async def _execute(
+        self,
+        conn: AsyncConnection,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
+    ) -> CursorResult[Any]:
+        if self._sqlite is None:
+            # PostgreSQL: a cancelled statement costs its pooled connection, which is replaced.
+            return await conn.execute(statement, params)
+        return await _to_the_end(conn.execute(statement, params))
 
 
-async def _to_the_end(statement: Awaitable[object]) -> None:
+async def _to_the_end(statement: Awaitable[T]) -> T:
     """Await ``statement``; if cancelled meanwhile, still wait for it to finish, then re-raise."""
     running = asyncio.ensure_future(statement)
     try:
-        await asyncio.shield(running)
+        return await asyncio.shield(running)
     except asyncio.CancelledError:
         await asyncio.gather(running, return_exceptions=True)
         raise
@@ -229,7 +250,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # We say when transactions begin (below), not the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "busy_timeout = 5000"):
+        # busy_timeout first: switching to WAL waits for another process holding the file too.
+        for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -263,6 +285,8 @@ def _adopt_first_release_schema(connection: Connection, config: Config) -> None:
     """Databases written before Alembic kept their applied migrations in ``schema_migrations``
     under the names the first revisions carry: mark the last of them as applied, so Alembic
     upgrades the rest in place."""
+    if connection.dialect.name != "sqlite":
+        return  # releases before Alembic ran on SQLite only
     tables = inspect(connection).get_table_names()
     if "schema_migrations" not in tables or "alembic_version" in tables:
         return

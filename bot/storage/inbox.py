@@ -15,7 +15,13 @@ from bot.storage.times import ts
 class InboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._record = dialect.insert(inbox, db.engine_name).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
+        # The insert itself says which updates are new: two replicas recording the same update at
+        # once (a webhook retry) cannot both take it.
+        self._record = (
+            dialect.insert(inbox, db.engine_name)
+            .on_conflict_do_nothing(index_elements=[inbox.c.update_id])
+            .returning(inbox.c.update_id)
+        )
         self._finish = (
             update(inbox).where(inbox.c.update_id == bindparam("id")).values(status=bindparam("new_status"))
         )
@@ -26,21 +32,15 @@ class InboxRepository:
         if not updates:
             return []
         updates = list({row[0]: row for row in updates}.values())  # a batch may repeat one
-        ids = [update_id for update_id, _, _ in updates]
-        async with self._db.transaction():
-            seen = {
-                row.update_id
-                for row in await self._db.fetch_all(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
-            }
-            fresh = [row for row in updates if row[0] not in seen]
-            await self._db.run(
-                self._record,
-                [
-                    {"update_id": update_id, "user_id": user_id, "payload": payload, "received_at": ts(now)}
-                    for update_id, user_id, payload in fresh
-                ],
-            )
-        return [row[0] for row in fresh]
+        recorded = await self._db.fetch_all(
+            self._record,
+            [
+                {"update_id": update_id, "user_id": user_id, "payload": payload, "received_at": ts(now)}
+                for update_id, user_id, payload in updates
+            ],
+        )
+        fresh = {row.update_id for row in recorded}
+        return [update_id for update_id, _, _ in updates if update_id in fresh]
 
     async def unhandled_updates(self, received_before: datetime | None = None) -> list[tuple[int, str]]:
         """Updates recorded but not handled (by a process that stopped), oldest first; only

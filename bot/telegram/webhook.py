@@ -15,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,8 @@ from starlette.routing import Route
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: What /healthz may report of a part that works ("standby": a replica not running the clock).
+HEALTHY = {"ok", "standby"}
 #: Telegram's updates are small; anything far larger is not one of them.
 MAX_BODY_BYTES = 1_000_000
 
@@ -64,7 +67,7 @@ def webhook_app(
 
     async def healthz(_request: Request) -> Response:
         state = await health()
-        healthy = all(value == "ok" for value in state.values())
+        healthy = all(value in HEALTHY for value in state.values())
         return JSONResponse(state, status_code=200 if healthy else 503)
 
     return Starlette(
@@ -73,6 +76,10 @@ def webhook_app(
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+
+
+class WebServerError(Exception):
+    """The webhook's server cannot start; ``str()`` is one line for the operator."""
 
 
 class _QuietServer(uvicorn.Server):
@@ -90,14 +97,24 @@ class WebServer:
     def __init__(self, app: Starlette, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = _QuietServer(config)
+        self._host = host
+        self._port = port
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve(), name="web-server")
+        # Bound here, not by uvicorn: it answers a taken port with sys.exit() inside our loop.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self._host, self._port))
+        except OSError as exc:
+            listener.close()
+            raise WebServerError(f"cannot listen on port {self._port} ({exc.strerror or exc})") from None
+        self._task = asyncio.create_task(self._server.serve(sockets=[listener]), name="web-server")
         while not self._server.started:
             if self._task.done():
-                await self._task  # it failed to start (the port is taken): say why
-                raise RuntimeError("the web server stopped while starting")
+                await asyncio.gather(self._task, return_exceptions=True)
+                raise WebServerError(f"the web server on port {self._port} stopped while starting")
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
