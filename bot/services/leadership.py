@@ -22,6 +22,7 @@ from bot.services.repositories import LeaseStore
 log = logging.getLogger(__name__)
 
 CLOCK_LEASE = "clock"
+STOPPING = "stopping"
 
 
 class Leadership:
@@ -63,7 +64,7 @@ class Leadership:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self.leading:
-            await self._step_down("stopping")
+            await self._step_down(STOPPING)
             await self._release()
 
     async def _release(self) -> None:
@@ -120,6 +121,7 @@ class Leadership:
                 await self._release()
 
     async def _step_down(self, why: str) -> None:
-        log.warning("This replica stops running the clock: %s", why)
+        level = logging.INFO if why == STOPPING else logging.WARNING
+        log.log(level, "This replica stops running the clock: %s", why)
         self.fence = None
         await self._on_loss()
