@@ -292,3 +292,27 @@ async def test_a_crash_in_a_handler_gets_a_friendly_answer_and_no_secrets(bot, t
     # The bot is still alive and well.
     await user.send("/stretch quick")
     assert "1/3 · Reach up" in (await user.next_message()).text
+
+
+async def test_a_button_racing_a_change_made_elsewhere_gets_a_toast_not_an_error(
+    bot, telegram, clock, monkeypatch
+) -> None:
+    """With several replicas, the clock (on another process) can save a session between a
+    button's read and its write: the button finds its state gone and says so."""
+    from sqlalchemy import update
+
+    from bot.storage.sessions import SessionRepository
+    from bot.storage.tables import sessions
+
+    user = telegram.user()
+    await user.send("/stretch quick")
+    card = await user.next_message("1/3 · Reach up")
+    real_get = SessionRepository.get_session
+
+    async def read_then_changed_elsewhere(self, session_id):  # type: ignore[no-untyped-def]
+        session = await real_get(self, session_id)
+        await self._db.run(update(sessions).where(sessions.c.id == session_id).values(version=sessions.c.version + 1))
+        return session
+
+    monkeypatch.setattr(SessionRepository, "get_session", read_then_changed_elsewhere)
+    assert await user.toast(await user.press(card, "Pause")) == "That pose is already over."

@@ -158,6 +158,10 @@ class Coach:
                         return ""
             except SessionError as refusal:
                 return _REFUSALS[refusal.reason]
+            except StaleWrite:
+                # The clock (on another replica, say) moved the session on in between: the
+                # button is for a state that is gone.
+                return texts.TOAST_STALE_STEP
         raise AssertionError(f"unhandled verb {action.verb}")
 
     async def start_over(self, user_id: int, chat_id: int, first_name: str, action: StartOver) -> str:
