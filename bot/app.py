@@ -192,7 +192,8 @@ async def running(
             reminders=reminders,
             progress=ProgressReport(
                 users=stores.users, user_data=stores.user_data, sessions=stores.sessions,
-                measurements=stores.measurements, clock=clock, default_zone=settings.default_timezone,
+                measurements=stores.measurements, routines=routines, clock=clock,
+                default_zone=settings.default_timezone,
             ),
             messenger=messenger,
             routines=routines,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import Delay, FakeTelegram
 
 # The session and reminder stories, on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_engines
@@ -316,3 +316,38 @@ async def test_a_button_racing_a_change_made_elsewhere_gets_a_toast_not_an_error
 
     monkeypatch.setattr(SessionRepository, "get_session", read_then_changed_elsewhere)
     assert await user.toast(await user.press(card, "Pause")) == "That pose is already over."
+
+
+async def test_a_mostly_skipped_routine_ended_early_and_does_not_count(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    for label in ("1/3 · Reach up", "2/3 · Side bend", "3/3 · Easy breathing"):
+        card = await user.next_message(label)
+        await user.toast(await user.press(card, "Skip"))
+    summary = await user.next_message("Quick test")
+    assert "ended early" in summary.text and "🎉" not in summary.text and "done!" not in summary.text
+    assert "0 of 3 poses done, 3 skipped" in summary.text
+    await user.send("/progress")
+    report = await user.next_message("This week")
+    assert "This week: 0 routines finished. Streak: 0 days." in report.text
+
+    # Held through (more than half of its hold time): celebrated and counted.
+    await user.send("/stretch quick")
+    for label, seconds in (("1/3 · Reach up", 2), ("2/3 · Side bend", 1), ("3/3 · Easy breathing", 20)):
+        await user.next_message(label)
+        clock.advance(seconds)
+    assert "🎉" in (await user.next_message("done!")).text
+    await user.send("/progress")
+    assert "This week: 1 routine finished. Streak: 1 day." in (await user.next_message("This week")).text
+
+
+async def test_pause_pressed_before_the_bot_heard_back_about_the_card_still_marks_it(bot, telegram, clock) -> None:
+    """Telegram shows the card to the user before the bot hears back which message it became
+    (here: the answer to sendMessage is 1 s late); a Pause pressed meanwhile still redraws it."""
+    user = telegram.user()
+    telegram.inject("sendMessage", Delay(1))
+    await user.send("/stretch quick")
+    card = await user.next_message("1/3 · Reach up")
+    assert await user.toast(await user.press(card, "Pause")) == "Paused"
+    await telegram.wait_until(lambda: "Paused" in card.text, what="the paused marker on the card")
+    assert card.buttons[0] == "▶️ Resume"

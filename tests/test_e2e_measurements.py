@@ -29,7 +29,7 @@ async def measuring_bot(make_settings, clock):
 async def walk_lunges(user: FakeUser, clock) -> None:
     for label in ("2/4 · Lunge - right side", "3/4 · Lunge - left side"):
         await user.next_message(label)
-        clock.advance(1)
+        clock.advance(4)
 
 
 async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, telegram: FakeTelegram, clock) -> None:

@@ -266,3 +266,9 @@ def test_a_restart_while_waiting_waits_again() -> None:
 def test_reach_phases() -> None:
     assert machine.reach_phase(ASSESSED, 0) == "before"
     assert machine.reach_phase(ASSESSED, 2) == "after"
+
+
+def test_a_routine_counts_as_done_only_with_half_its_hold_time_held() -> None:
+    half = machine.HELD_ENOUGH * ROUTINE.total_seconds
+    assert machine.held_enough(half, ROUTINE)
+    assert not machine.held_enough(half - 0.5, ROUTINE)

@@ -34,6 +34,21 @@ class Status(StrEnum):
     ABANDONED = "abandoned"
 
 
+#: A routine walked through to its end counts as done (the celebration, streaks, "finished"
+#: counts) only if at least this share of its hold time was actually held; less, and it ended
+#: early (mostly skipped).
+HELD_ENOUGH = 0.5
+
+
+def held_enough(active_seconds: float, routine: Routine) -> bool:
+    return active_seconds >= HELD_ENOUGH * routine.total_seconds
+
+
+def completed(session: Session, routine: Routine) -> bool:
+    """Finished, and not by skipping most of it."""
+    return session.status is Status.FINISHED and held_enough(session.active_seconds, routine)
+
+
 class SessionError(Exception):
     """A user action that does not apply to the session as it is now."""
 

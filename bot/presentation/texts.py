@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm
 from bot.domain.routines import Routine, RoutineBook, Step, StepKind
 from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
-from bot.domain.session import Session, Status
+from bot.domain.session import Session, Status, completed
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
 
@@ -255,8 +255,11 @@ BUTTON_FORGET_NO = "Keep my data"
 
 def summary(routine: Routine, session: Session, change: Change | None = None) -> str:
     poses = len(routine.steps)
-    if session.status is Status.FINISHED:
+    if completed(session, routine):
         head = f"🎉 <b>{escape(routine.title)}</b> done!"
+    elif session.status is Status.FINISHED:
+        # Walked through by skipping most of it: said plainly, not celebrated or counted.
+        head = f"<b>{escape(routine.title)}</b> ended early, so it doesn't count toward your streak."
     else:
         head = f"Stopped <b>{escape(routine.title)}</b>."
     shown_done = max(0, session.steps_done - session.cards_missed)

@@ -10,6 +10,7 @@ at worst and never loses a step.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from collections.abc import Awaitable, Iterable
@@ -123,8 +124,9 @@ class Coach:
                 await self._save(machine.abandon(active, self._clock.now()), None)
             await self._begin(routine, user_id, chat_id)
 
-    async def act(self, user_id: int, action: SessionAction) -> str:
-        """Apply a pose button (pause, resume, skip, stop, continue); returns the toast."""
+    async def act(self, user_id: int, action: SessionAction, message_id: int | None = None) -> str:
+        """Apply a pose button (pause, resume, skip, stop, continue); returns the toast.
+        ``message_id`` is the message the button was on: the current pose's card."""
         async with self._lock(user_id):
             found = await self._own_active_session(user_id, action.session_id)
             if isinstance(found, str):
@@ -132,6 +134,14 @@ class Coach:
             session, routine = found
             if action.step_index != session.step_index:
                 return texts.TOAST_STALE_STEP
+            # Pressed before the card's arrival was recorded: the press says which card it is.
+            if (
+                session.pose_message_id is None
+                and message_id is not None
+                and session.id is not None
+                and await self._sessions.set_pose_message(session.id, message_id, session.step_index)
+            ):
+                session = dataclasses.replace(session, pose_message_id=message_id)
             now = self._clock.now()
             try:
                 match action.verb:

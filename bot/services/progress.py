@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.reach import Reach, progress
+from bot.domain.routines import RoutineBook
+from bot.domain.session import held_enough
 from bot.presentation import texts
 from bot.presentation.chart import reach_chart
-from bot.services.repositories import MeasurementStore, SessionStore, UserDataStore, UserStore
+from bot.services.repositories import FinishedSession, MeasurementStore, SessionStore, UserDataStore, UserStore
 
 HISTORY_LENGTH = 10
 EXPORT_COLUMNS = [
@@ -30,15 +32,23 @@ class ProgressReport:
         user_data: UserDataStore,
         sessions: SessionStore,
         measurements: MeasurementStore,
+        routines: RoutineBook,
         clock: Clock,
         default_zone: str,
     ) -> None:
+        self._routines = routines
         self._users = users
         self._user_data = user_data
         self._sessions = sessions
         self._measurements = measurements
         self._clock = clock
         self._default_zone = default_zone
+
+    def _counts(self, done: FinishedSession) -> bool:
+        """Whether a finished routine counts (streaks, "finished" counts): not if most of it was
+        skipped. One whose routine file is gone is given the benefit of the doubt."""
+        routine = self._routines.get(done.routine_id)
+        return routine is None or held_enough(done.active_seconds, routine)
 
     async def log(
         self, user_id: int, chat_id: int, first_name: str, reach: Reach, source: str | None = None
@@ -54,7 +64,9 @@ class ProgressReport:
         """The /progress text, and a chart when there is anything to draw."""
         zone = await self._zone(user_id)
         measurements = await self._measurements.measurements_of(user_id)
-        finished = await self._sessions.finished_session_times(user_id)
+        finished = [
+            done.ended_at for done in await self._sessions.finished_sessions(user_id) if self._counts(done)
+        ]
         report = progress(measurements, finished, self._clock.now(), zone)
         text = texts.progress(report, zone)
         chart = None

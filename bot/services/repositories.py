@@ -97,6 +97,15 @@ class Delivery:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class FinishedSession:
+    """A routine walked through to its end: when, which, and how long was actually held."""
+
+    ended_at: datetime
+    routine_id: str
+    active_seconds: float
+
+
 class Transactions(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Any]:
         """Calls to any repository inside the block (same task) commit together or not at all."""
@@ -153,7 +162,7 @@ class SessionStore(Protocol):
     async def count_missed_card(self, session_id: int) -> None: ...
     async def postpone_session(self, session_id: int, until: datetime) -> None: ...
     async def stale_sessions(self, updated_before: datetime) -> list[Session]: ...
-    async def finished_session_times(self, user_id: int) -> list[datetime]: ...
+    async def finished_sessions(self, user_id: int) -> list[FinishedSession]: ...
 
 
 class MeasurementStore(Protocol):

@@ -16,7 +16,7 @@ from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.session import Session, Status
-from bot.services.repositories import AlreadyActive, DueSession, StaleWrite
+from bot.services.repositories import AlreadyActive, DueSession, FinishedSession, StaleWrite
 from bot.storage.database import Database
 from bot.storage.tables import sessions
 from bot.storage.times import dt, ts
@@ -128,13 +128,17 @@ class SessionRepository:
         )
         return [_session(row) for row in rows]
 
-    async def finished_session_times(self, user_id: int) -> list[datetime]:
+    async def finished_sessions(self, user_id: int) -> list[FinishedSession]:
         rows = await self._db.fetch_all(
-            select(sessions.c.ended_at)
+            select(sessions.c.ended_at, sessions.c.routine_id, sessions.c.active_seconds)
             .where(sessions.c.user_id == user_id, sessions.c.status == "finished")
             .order_by(sessions.c.ended_at)
         )
-        return [moment for row in rows if (moment := dt(row.ended_at)) is not None]
+        return [
+            FinishedSession(moment, row.routine_id, float(row.active_seconds))
+            for row in rows
+            if (moment := dt(row.ended_at)) is not None
+        ]
 
 
 def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any]:

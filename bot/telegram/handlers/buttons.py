@@ -49,7 +49,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await found.coach.start(user.id, chat.id, user.first_name, routine)
                 return
         case SessionAction():
-            toast = await found.coach.act(user.id, action)
+            pressed_on = query.message.message_id if query.message is not None else None
+            toast = await found.coach.act(user.id, action, pressed_on)
         case StartOver():
             toast = await found.coach.start_over(user.id, chat.id, user.first_name, action)
         case ShowRoutines():
