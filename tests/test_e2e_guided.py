@@ -262,7 +262,7 @@ async def test_the_flagship_routine_from_first_fold_to_summary(
                 question = await user.next_message("Time's up: where did your fingertips reach?")
                 poses.append(question)
                 await user.send(answers[index])
-                await user.next_message("saved")
+                await telegram.wait_until(lambda q=question: "Noted:" in q.text, what="the answer noted")
         summary = await user.next_message("done!")
         assert "You stretched for 10 min: 11 of 11 poses done." in summary.text
         assert "Reach: 14 cm above the floor → 9 cm above the floor: 5 cm further today." in summary.text

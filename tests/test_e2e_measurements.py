@@ -14,7 +14,7 @@ from PIL import Image
 from bot.app import running
 from bot.domain.session import ANSWER_WAIT
 from tests.conftest import POLL_TIMEOUT
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import FakeTelegram, FakeUser, Message
 
 MEASURING_ROUTINES = Path(__file__).parent / "routines_measuring"
 
@@ -24,6 +24,11 @@ async def measuring_bot(make_settings, clock):
     settings = make_settings(routines_dir=MEASURING_ROUTINES)
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         yield settings
+
+
+async def noted(telegram: FakeTelegram, card: Message, acknowledgement: str) -> None:
+    """The answer shows on the card itself (an edit: no new notification)."""
+    await telegram.wait_until(lambda: acknowledgement in card.text, what=f"{acknowledgement!r} on the card")
 
 
 async def walk_lunges(user: FakeUser, clock) -> None:
@@ -42,13 +47,16 @@ async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, tel
         "Knees", "Mid-shin", "Ankles", "Touch floor", "Knuckles", "Palms flat", "Skip measuring"
     ]
 
-    # Answering during the hold moves on at once.
+    # Answering during the hold notes it on the card, and the hold runs on to its end.
     assert await user.toast(await user.press(fold, "Mid-shin")) == "Saved"
-    assert (await user.next_message()).text == "✅ Mid-shin - saved."
+    await noted(telegram, fold, "Noted: mid-shin. Send another number to correct it.")
+    assert "Skip measuring" in fold.buttons  # still the card of a pose being held
+    clock.advance(2)
     await walk_lunges(user, clock)
     second = await user.next_message("4/4 · Standing forward fold")
     await user.send("4 in")
-    assert (await user.next_message()).text == "✅ 10.2 cm above the floor - saved."
+    await noted(telegram, second, "Noted: 10.2 cm above the floor.")
+    clock.advance(2)
     summary = await user.next_message("done!")
     assert "Reach: mid-shin → 10.2 cm above the floor (a landmark and a number can't be compared)." in summary.text
     await telegram.wait_until(lambda: second.buttons == [], what="question buttons removed")
@@ -57,23 +65,30 @@ async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, tel
 async def test_numbers_noise_and_nonsense(measuring_bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch")
-    await user.next_message("1/4")
+    fold = await user.next_message("1/4")
     for nonsense, reason in [("abc", "couldn't read"), ("999", "outside what a standing reach can be"),
                              ("-500", "outside"), ("🙂", "couldn't read"), ("x" * 300, "too long")]:
         await user.send(nonsense)
         reply = await user.next_message()
         assert reason in reply.text and "like 12, 12.5 cm, 5 in" in reply.text
-    await user.send("14")
-    assert (await user.next_message()).text == "✅ 14 cm above the floor - saved."
+    await user.send("41")
+    await noted(telegram, fold, "Noted: 41 cm above the floor.")
+    await user.send("14")  # a slip corrected within the same hold replaces it
+    await noted(telegram, fold, "Noted: 14 cm above the floor.")
+    clock.advance(2)
     await walk_lunges(user, clock)
-    await user.next_message("4/4")
+    second = await user.next_message("4/4")
     await user.send("12,5 cm")
-    await user.next_message("saved")
+    await noted(telegram, second, "Noted: 12.5 cm above the floor.")
+    clock.advance(2)
     summary = await user.next_message("done!")
     assert (
         "14 cm above the floor → 12.5 cm above the floor. A 1.5 cm difference is within measurement noise"
         in summary.text
     )
+    await user.send("/history")
+    history = (await user.next_message()).text
+    assert "41 cm" not in history and "14 cm above the floor" in history
 
 
 async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, telegram: FakeTelegram, clock) -> None:
@@ -86,8 +101,9 @@ async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, tele
     assert question.buttons[-1] == "⏹ Stop"  # no Pause while waiting for an answer
     await telegram.wait_until(lambda: fold.buttons == [], what="the pose hands its buttons to the question")
     await user.send("-3", reply_to=question)  # a Telegram reply to the question; past the floor
-    assert (await user.next_message()).text == "✅ 3 cm past the floor - saved."
-    await user.next_message("2/4")
+    await user.next_message("2/4")  # the answer moves the routine on at once
+    await noted(telegram, question, "Noted: 3 cm past the floor.")
+    await telegram.wait_until(lambda: question.buttons == [], what="the question's buttons removed")
 
 
 async def test_no_answer_moves_on_and_skip_measuring_too(measuring_bot, telegram: FakeTelegram, clock) -> None:
@@ -101,6 +117,8 @@ async def test_no_answer_moves_on_and_skip_measuring_too(measuring_bot, telegram
     await walk_lunges(user, clock)
     last = await user.next_message("4/4")
     await user.press(last, "Skip measuring")
+    await noted(telegram, last, "Not measuring this time.")
+    clock.advance(2)
     summary = await user.next_message("done!")
     assert "4 of 4 poses done" in summary.text and "Reach:" not in summary.text
     await user.send("/history")
@@ -172,9 +190,11 @@ async def test_export_is_exactly_the_stored_rows_and_forget_removes_them_all(
     await user.send("/stretch")
     fold = await user.next_message("1/4")
     await user.press(fold, "Ankles")
+    clock.advance(2)
     await walk_lunges(user, clock)
     await user.next_message("4/4")
     await user.send("-2")
+    clock.advance(2)
     await user.next_message("done!")
     await user.send("/reach 7.5")
     await user.next_message("saved")
@@ -249,6 +269,6 @@ async def test_a_typed_answer_counts_after_chatting_before_the_routine(measuring
     await user.send("hello")
     await user.next_message("stretching coach")
     await user.send("/stretch")
-    await user.next_message("1/4 · Standing forward fold")
+    fold = await user.next_message("1/4 · Standing forward fold")
     await user.send("12")
-    assert (await user.next_message()).text == "✅ 12 cm above the floor - saved."
+    await noted(telegram, fold, "Noted: 12 cm above the floor.")

@@ -225,9 +225,18 @@ def test_an_assessment_hold_ends_by_asking_and_waiting_for_the_reach() -> None:
     assert machine.tick(session, ASSESSED, at(60)) == (session, [])
 
 
-def test_an_answer_moves_on_during_the_hold_or_after_it() -> None:
-    early, events = machine.answer(assessing(), ASSESSED, at(4), step_index=0)
-    assert events == [PoseStarted(1)] and early.steps_done == 1 and not early.awaiting_answer
+def test_an_answer_during_the_hold_is_noted_and_the_hold_runs_to_its_end() -> None:
+    noted, events = machine.answer(assessing(), ASSESSED, at(4), step_index=0)
+    assert events == [] and noted.step_index == 0 and noted.reach_answered
+    corrected, events = machine.answer(noted, ASSESSED, at(6), step_index=0)  # a correction
+    assert events == [] and corrected.step_index == 0
+    assert machine.tick(corrected, ASSESSED, at(9.9)) == (corrected, [])  # the hold goes on
+    moved, events = machine.tick(corrected, ASSESSED, at(10))
+    assert events == [PoseStarted(1)] and moved.steps_done == 1  # no question: it was answered
+    assert not moved.reach_answered and moved.active_seconds == 10
+
+
+def test_an_answer_after_the_hold_moves_on_at_once() -> None:
     waiting, _ = machine.tick(assessing(), ASSESSED, at(10))
     late, events = machine.answer(waiting, ASSESSED, at(30), step_index=0)
     assert events == [PoseStarted(1)] and late.step_index == 1
@@ -249,10 +258,11 @@ def test_no_answer_in_time_moves_on_without_getting_stuck() -> None:
 def test_waiting_on_the_last_assessment_then_finishing() -> None:
     session = assessing()
     session, _ = machine.answer(session, ASSESSED, at(1), step_index=0)
-    session, _ = machine.tick(session, ASSESSED, at(11))
-    session, events = machine.tick(session, ASSESSED, at(21))
+    session, _ = machine.tick(session, ASSESSED, at(10))
+    session, _ = machine.tick(session, ASSESSED, at(20))
+    session, events = machine.tick(session, ASSESSED, at(30))
     assert events == [machine.ReachAsked(2)]
-    session, events = machine.answer(session, ASSESSED, at(25), step_index=2)
+    session, events = machine.answer(session, ASSESSED, at(35), step_index=2)
     assert events == [Ended(Status.FINISHED)] and session.steps_done == 3
 
 

@@ -91,6 +91,9 @@ class Session:
     ended_at: datetime | None = None
     #: Set when an assessment hold is over and the reach answer is awaited until then.
     awaiting_answer_until: datetime | None = None
+    #: The current assessment step got its answer during the hold: the hold runs to its end,
+    #: then the routine moves on without asking.
+    reach_answered: bool = False
     id: int | None = None
     #: Bumped on every stored change; guards against two writers racing.
     version: int = 0
@@ -215,7 +218,7 @@ def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, li
     assert ends is not None
     if now >= ends:
         now = _on_schedule(ends, now)
-        if asks_for_reach(routine.step(session.step_index)):
+        if asks_for_reach(routine.step(session.step_index)) and not session.reach_answered:
             return (
                 replace(
                     session,
@@ -269,14 +272,17 @@ def skip(
 def answer(
     session: Session, routine: Routine, now: datetime, step_index: int
 ) -> tuple[Session, list[Event]]:
-    """The reach answer (or "skip measuring") for an assessment step: the step is done and the
-    routine moves on at once, during the hold or after it."""
+    """The reach answer (or "skip measuring") for an assessment step. During the hold it is
+    noted and the hold runs on to its end (a later answer in the same hold replaces it); once
+    the hold is over and the question asked, the answer moves the routine on."""
     _require_active(session)
     if step_index != session.step_index:
         raise SessionError(STALE_STEP)
     if not asks_for_reach(routine.step(step_index)):
         raise SessionError(NOT_ASSESSING)
-    return _advance(session, routine, now, skipped=False)
+    if session.awaiting_answer:
+        return _advance(session, routine, now, skipped=False)
+    return replace(session, reach_answered=True, updated_at=now), []
 
 
 def asks_for_reach(step: Step) -> bool:
@@ -343,6 +349,7 @@ def _advance(
         steps_done=session.steps_done + (0 if skipped else 1),
         steps_skipped=session.steps_skipped + (1 if skipped else 0),
         awaiting_answer_until=None,
+        reach_answered=False,
     )
     following = session.step_index + 1
     if following >= len(routine.steps):

@@ -97,8 +97,9 @@ def pose(
     seconds_left: float,
     note: str | None = None,
     paused: bool = False,
+    noted: str | None = None,
 ) -> str:
-    """The message for the session's current pose."""
+    """The message for the session's current pose; ``noted`` acknowledges an answer on it."""
     index = session.step_index
     step = routine.step(index)
     upcoming = routine.next_step(index)
@@ -106,7 +107,8 @@ def pose(
     if session.awaiting_answer:  # the hold is over: just the question, short
         question = f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>\n{REACH_QUESTION_WAITING}"
         head = f"<i>{escape(note)}</i>\n" if note else ""
-        return f"{head}{question}\n\n{next_line}"
+        tail = f"\n\n✅ {escape(noted)}" if noted else ""
+        return f"{head}{question}\n\n{next_line}{tail}"
     parts: list[str] = []
     if note:
         parts.append(f"<i>{escape(note)}</i>")
@@ -126,6 +128,9 @@ def pose(
     if paused:
         parts.append("")
         parts.append(f"⏸ <b>Paused</b> - {duration(seconds_left)} left")
+    if noted:
+        parts.append("")
+        parts.append(f"✅ {escape(noted)}")
     return "\n".join(parts)
 
 
@@ -142,8 +147,12 @@ REACH_QUESTION_WAITING = (
 REACH_EXAMPLES = "Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark."
 
 
-def reach_saved(reach: Reach) -> str:
-    return f"✅ {escape(reach.describe()).capitalize()} - saved."
+def reach_noted(reach: Reach | None, *, correctable: bool) -> str:
+    """An answer acknowledged on the pose card (``correctable`` while its hold runs on)."""
+    if reach is None:
+        return "Not measuring this time."
+    correction = " Send another number to correct it." if correctable else ""
+    return f"Noted: {reach.describe()}.{correction}"
 
 
 def reach_problem(problem: str) -> str:

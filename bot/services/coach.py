@@ -147,11 +147,11 @@ class Coach:
                 match action.verb:
                     case Verb.PAUSE:
                         session = await self._save(machine.pause(session, now), routine)
-                        await self._show_pose_in_place(session, routine)
+                        self._show_pose_in_place(session, routine)
                         return texts.TOAST_PAUSED
                     case Verb.RESUME:
                         session = await self._save(machine.resume(session, now), routine)
-                        await self._show_pose_in_place(session, routine)
+                        self._show_pose_in_place(session, routine)
                         return texts.TOAST_RESUMED
                     case Verb.SKIP:
                         session, events = machine.skip(session, routine, now, action.step_index)
@@ -235,13 +235,23 @@ class Coach:
                 moved_on, events = machine.answer(session, routine, now, step_index)
             except SessionError as refusal:
                 return _REFUSALS[refusal.reason]
+            assert session.id is not None
+            phase = machine.reach_phase(routine, step_index)
             async with self._transactions.transaction():
+                if session.reach_answered:  # a correction within the same hold replaces the answer
+                    await self._measurements.forget_session_reach(user_id, session.id, phase)
                 if reach is not None:
-                    phase = machine.reach_phase(routine, step_index)
                     await self._measurements.add_measurement(user_id, session.id, now, reach, phase, source)
                 moved_on = await self._save(moved_on, routine)
-            if reach is not None:
-                self._messenger.post(session.chat_id, texts.reach_saved(reach), traffic=Traffic.CARD)
+            # Acknowledged on the card itself (an edit, no new notification): during the hold
+            # the card keeps its countdown and buttons; after it, the question's buttons go.
+            holding = not events
+            self._show_pose_in_place(
+                moved_on if holding else session,
+                routine,
+                noted=texts.reach_noted(reach, correctable=holding),
+                keep_buttons=holding,
+            )
             await self._announce(moved_on, routine, events)
             return texts.TOAST_SAVED if reach is not None else ""
 
@@ -499,8 +509,11 @@ class Coach:
             return session
         return await self._sessions.get_session(session.id) or session
 
-    async def _show_pose_in_place(self, session: Session, routine: Routine) -> None:
-        """Redraw the pose message after pause/resume (paused marker, swapped first button)."""
+    def _show_pose_in_place(
+        self, session: Session, routine: Routine, *, noted: str | None = None, keep_buttons: bool = True
+    ) -> None:
+        """Redraw the pose message in place: after pause/resume (paused marker, swapped first
+        button), or with an answer noted on it."""
         if not session.pose_message_id:
             return
         text = texts.pose(
@@ -508,8 +521,10 @@ class Coach:
             session,
             seconds_left=session.remaining_at(self._clock.now()),
             paused=session.paused,
+            noted=noted,
         )
-        self._messenger.edit(session.chat_id, session.pose_message_id, text, _controls(session, routine))
+        keyboard = _controls(session, routine) if keep_buttons else None
+        self._messenger.edit(session.chat_id, session.pose_message_id, text, keyboard)
 
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.domain.reach import CONVENTION, Landmark, Measurement, Reach
 from bot.storage import dialect
@@ -37,6 +37,16 @@ class MeasurementRepository:
              "landmark": reach.landmark.value if reach.landmark else None, "phase": phase,
              "convention": CONVENTION, "source": source},
         ) == 1
+
+    async def forget_session_reach(self, user_id: int, session_id: int, phase: str) -> None:
+        """Drop the measurement a session stored for ``phase`` (an answer being corrected)."""
+        await self._db.run(
+            delete(measurements).where(
+                measurements.c.user_id == user_id,
+                measurements.c.session_id == session_id,
+                measurements.c.phase == phase,
+            )
+        )
 
     async def measurements_of(self, user_id: int, session_id: int | None = None) -> list[Measurement]:
         statement = select(measurements).where(measurements.c.user_id == user_id)

@@ -156,6 +156,7 @@ def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any
         "updated_at": ts(session.updated_at),
         "ended_at": ts(session.ended_at),
         "awaiting_answer_until": ts(session.awaiting_answer_until),
+        "reach_answered": int(session.reach_answered),
     }
 
 
@@ -183,4 +184,5 @@ def _session(row: Row[Any]) -> Session:
         updated_at=updated_at,
         ended_at=dt(row.ended_at),
         awaiting_answer_until=dt(row.awaiting_answer_until),
+        reach_answered=bool(row.reach_answered),
     )

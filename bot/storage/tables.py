@@ -77,6 +77,8 @@ sessions = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     Column("awaiting_answer_until", Float),
     Column("cards_missed", Integer, nullable=False, server_default="0"),
+    #: The current assessment step was answered during its hold (which then runs to its end).
+    Column("reach_answered", Integer, nullable=False, server_default="0"),
     CheckConstraint(
         "status IN ('active', 'finished', 'stopped', 'abandoned')", name="sessions_status_known"
     ),
