@@ -198,12 +198,13 @@ class Progress:
 def progress(
     measurements: list[Measurement], finished_sessions: list[datetime], now: datetime, zone: ZoneInfo
 ) -> Progress:
-    """Summarise a user's history. Trends compare like with like: "before" values only (a
-    warmed-up "after" reach is not comparable with a cold one)."""
+    """Summarise a user's history. The best value and the trend compare like with like: cold
+    values only ("before" a routine, or measured on their own); a warmed-up "after" reach is
+    not comparable with a cold one."""
     ordered = sorted(measurements, key=lambda m: m.taken_at)
     numeric = [m for m in ordered if m.reach.cm is not None]
-    best = min(numeric, key=lambda m: (m.reach.cm, m.taken_at)) if numeric else None
     cold = [m for m in numeric if m.phase in {"before", "single"}]
+    best = min(cold, key=lambda m: (m.reach.cm, m.taken_at)) if cold else None
     weeks: dict[date, list[float]] = {}
     for m in cold:
         weeks.setdefault(_week_start(m.taken_at, zone), []).append(m.reach.cm)  # type: ignore[arg-type]

@@ -213,7 +213,7 @@ def progress(report: Progress, zone: ZoneInfo) -> str:
         assert report.latest is not None
         lines = ["<b>Your progress</b>", f"First: {_measured(report.first, zone)}"]
         if report.best is not None:
-            lines.append(f"Best: {_measured(report.best, zone)}")
+            lines.append(f"Best, not warmed up: {_measured(report.best, zone)}")
         lines.append(f"Latest: {_measured(report.latest, zone)}")
         if report.trend_cm is None:
             lines.append("Trend: needs “before” checks in at least two different weeks.")
