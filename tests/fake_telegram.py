@@ -5,7 +5,7 @@ to ``/bot<token>/<method>``, long-polled ``getUpdates``. Tests act as a person w
 
     user = api.user()
     await user.send("/stretch")
-    pose = await user.next_message()
+    pose = await user.next_message("1/")  # after the safety note of a first routine
     await user.press(pose, "Pause")
 
 The server keeps every chat's messages with their current text and buttons, so a test sees what

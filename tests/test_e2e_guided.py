@@ -14,8 +14,12 @@ async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTele
     user = telegram.user()
     await user.send("/stretch quick")
 
+    # A user's very first routine: the safety note once, as a short message of its own.
+    note = await user.next_message()
+    assert note.text.startswith("🛟 Before you start") and "never pain" in note.text and note.buttons == []
     first = await user.next_message()
     assert "1/3 · Reach up" in first.text
+    assert "Mild tension, never pain." in first.text  # the note again, as one line
     assert "Hold 2 s" in first.text
     assert "Arms overhead." in first.text
     assert "Next: Side bend (right)" in first.text
@@ -48,7 +52,7 @@ async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTele
 async def test_pause_holds_the_clock_and_resume_continues_with_the_time_left(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    first = await user.next_message()
+    first = await user.next_message(" · ")
     clock.advance(1)
 
     toast = await user.toast(await user.press(first, "Pause"))
@@ -75,7 +79,7 @@ async def test_pause_holds_the_clock_and_resume_continues_with_the_time_left(bot
 async def test_skip_moves_on_at_once_and_a_double_tap_skips_only_once(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    first = await user.next_message()
+    first = await user.next_message(" · ")
 
     one = await user.press(first, "Skip")
     two = await user.press_data(first, first.callback_data("Skip"))
@@ -89,7 +93,7 @@ async def test_skip_moves_on_at_once_and_a_double_tap_skips_only_once(bot, teleg
 async def test_stop_button_ends_the_session_with_a_summary(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    await user.next_message()
+    await user.next_message(" · ")
     clock.advance(2)
     second = await user.next_message()
     stale_pause = second.callback_data("Pause")  # e.g. still on screen on another device
@@ -115,7 +119,7 @@ async def test_stop_command(bot, telegram, clock) -> None:
     await user.send("/stop")
     assert "not in a routine" in (await user.next_message()).text
     await user.send("/stretch quick")
-    await user.next_message()
+    await user.next_message(" · ")
     await user.send("/stop")
     assert "Stopped Quick test." in (await user.next_message()).text
 
@@ -123,7 +127,7 @@ async def test_stop_command(bot, telegram, clock) -> None:
 async def test_stretch_during_a_session_asks_to_continue_or_start_over(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    await user.next_message()
+    await user.next_message(" · ")
     clock.advance(2)
     second = await user.next_message()
 
@@ -147,11 +151,11 @@ async def test_stretch_during_a_session_asks_to_continue_or_start_over(bot, tele
 async def test_each_user_has_their_own_session_and_cannot_press_another_users_buttons(bot, telegram, clock) -> None:
     alex, sam = telegram.user(1001, "Alex"), telegram.user(2002, "Sam")
     await alex.send("/stretch quick")
-    alex_pose = await alex.next_message()
+    alex_pose = await alex.next_message(" · ")
     toast = await sam.toast(await sam.press(alex_pose, "Stop"))
     assert toast == "That button belongs to someone else."
     await sam.send("/stretch quick")
-    sam_pose = await sam.next_message()
+    sam_pose = await sam.next_message(" · ")
     assert "1/3 · Reach up" in sam_pose.text
     clock.advance(2)
     assert "2/3" in (await alex.next_message()).text
@@ -161,7 +165,7 @@ async def test_each_user_has_their_own_session_and_cannot_press_another_users_bu
 async def test_forged_and_garbage_buttons_get_a_toast_and_change_nothing(bot, telegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch quick")
-    pose = await user.next_message()
+    pose = await user.next_message(" · ")
     for data in ["garbage", "ses:999999:0:x", "ses:1:7:x", "go:no-such-routine", "new:1:nope", "ses:1:0:z" * 8]:
         toast = await user.toast(await user.press_data(pose, data))
         assert toast in {"That button has expired.", "That pose is already over."}, data
@@ -177,7 +181,7 @@ async def test_unknown_routine_lists_the_ones_there_are(bot, telegram, clock) ->
     assert "don't know a routine called “yoga-for-cats”" in reply.text
     assert reply.buttons == ["Quick test · 23 s"]
     await user.press(reply, "Quick test")
-    assert "1/3 · Reach up" in (await user.next_message()).text
+    assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 
 
 async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, clock) -> None:
@@ -201,7 +205,7 @@ async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, 
     assert "/stretch" in (await user.next_message()).text
 
     await user.send("/stretch quick")
-    await user.next_message()
+    await user.next_message(" · ")
     await user.send("what now")
     assert "use the buttons under the pose" in (await user.next_message()).text
 
@@ -230,7 +234,7 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
     listing = await user.next_message()
     assert "Quick test (23 s): Three short steps for the tests." in listing.text
     await user.press(listing, "Quick test")
-    assert "1/3 · Reach up" in (await user.next_message()).text
+    assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 
 
 async def test_the_flagship_routine_from_first_fold_to_summary(
@@ -291,7 +295,7 @@ async def test_a_crash_in_a_handler_gets_a_friendly_answer_and_no_secrets(bot, t
     monkeypatch.undo()
     # The bot is still alive and well.
     await user.send("/stretch quick")
-    assert "1/3 · Reach up" in (await user.next_message()).text
+    assert "1/3 · Reach up" in (await user.next_message(" · ")).text
 
 
 async def test_a_button_racing_a_change_made_elsewhere_gets_a_toast_not_an_error(
@@ -351,3 +355,16 @@ async def test_pause_pressed_before_the_bot_heard_back_about_the_card_still_mark
     assert await user.toast(await user.press(card, "Pause")) == "Paused"
     await telegram.wait_until(lambda: "Paused" in card.text, what="the paused marker on the card")
     assert card.buttons[0] == "▶️ Resume"
+
+
+async def test_the_safety_note_comes_once_per_user(bot, telegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/stretch quick")
+    await user.next_message("Before you start")
+    card = await user.next_message("1/3 · Reach up")
+    await user.press(card, "Stop")
+    await user.next_message("Stopped")
+    await user.send("/stretch quick")
+    again = await user.next_message()
+    assert "1/3 · Reach up" in again.text and "Mild tension, never pain." in again.text
+    assert not [m for m in user.messages if "Before you start" in m.text][1:]

@@ -272,3 +272,21 @@ async def test_a_typed_answer_counts_after_chatting_before_the_routine(measuring
     fold = await user.next_message("1/4 · Standing forward fold")
     await user.send("12")
     await noted(telegram, fold, "Noted: 12 cm above the floor.")
+
+
+async def test_an_answer_to_a_card_the_bot_has_not_heard_back_about_is_still_noted_on_it(
+    measuring_bot, telegram: FakeTelegram, clock
+) -> None:
+    """The user sees the question before the bot learns which message it became (here the
+    answer to its sendMessage is a second late) and replies at once: it is still noted there."""
+    from tests.fake_telegram import Delay
+
+    user = telegram.user()
+    await user.send("/stretch")
+    await user.next_message("1/4")
+    telegram.inject("sendMessage", Delay(1))
+    clock.advance(2)
+    question = await user.next_message("Time's up")
+    await user.send("12")
+    await noted(telegram, question, "Noted: 12 cm above the floor.")
+    await telegram.wait_until(lambda: question.buttons == [], what="the question's buttons removed")

@@ -102,7 +102,7 @@ async def test_a_snoozed_nudge_comes_back_as_a_nudge(bot, telegram: FakeTelegram
     again = await user.next_message("Snoozed nudge: time to stand up!")
     assert again.buttons[0] == "▶️ Quick test"
     await user.press(again, "Quick test")
-    assert "1/3 · Reach up" in (await user.next_message()).text
+    assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 
 
 def nudges(user) -> list:

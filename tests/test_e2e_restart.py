@@ -20,7 +20,7 @@ async def test_a_restart_mid_session_continues_where_it_was(make_settings, teleg
     user = telegram.user()
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         await user.send("/stretch quick")
-        await user.next_message()
+        await user.next_message(" · ")
         clock.advance(2)
         second = await user.next_message()
         assert "2/3 · Side bend" in second.text
@@ -40,7 +40,7 @@ async def test_a_paused_session_comes_back_paused(make_settings, telegram: FakeT
     user = telegram.user()
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         await user.send("/stretch quick")
-        first = await user.next_message()
+        first = await user.next_message(" · ")
         await user.toast(await user.press(first, "Pause"))
 
     clock.advance(600)
@@ -58,7 +58,7 @@ async def test_a_session_abandoned_for_hours_is_closed_quietly(make_settings, te
     user = telegram.user()
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         await user.send("/stretch quick")
-        first = await user.next_message()
+        first = await user.next_message(" · ")
         stale = first.callback_data("Pause")
         await user.toast(await user.press(first, "Pause"))
 
@@ -68,7 +68,7 @@ async def test_a_session_abandoned_for_hours_is_closed_quietly(make_settings, te
         assert user.unseen() == []
         # No "continue or start over?" question: the old session is gone.
         await user.send("/stretch quick")
-        assert "1/3 · Reach up" in (await user.next_message()).text
+        assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 
 
 async def test_the_real_process_killed_mid_routine_resumes_and_never_logs_the_token(
@@ -96,7 +96,7 @@ async def test_the_real_process_killed_mid_routine_resumes_and_never_logs_the_to
     process = await start_bot()
     try:
         await user.send("/stretch quick")
-        first = await user.next_message()
+        first = await user.next_message(" · ")
         await user.press(first, "Skip")
         await user.next_message("2/3")
         last = await user.next_message("3/3 · Easy breathing")  # 20 s hold: nothing moves for a while

@@ -16,6 +16,13 @@ from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
+#: On every first card, once the full note has been given (before a user's first routine).
+SAFETY_LINE = "Mild tension, never pain."
+
+
+def safety_note(routine: Routine) -> str:
+    """Before a user's very first routine, as a message of its own: read once, standing up."""
+    return f"🛟 <b>Before you start</b>\n{escape(routine.safety or SAFETY)}"
 
 COMMANDS: list[tuple[str, str]] = [
     ("stretch", "Start the 10-minute hamstrings & hips routine"),
@@ -114,7 +121,7 @@ def pose(
         parts.append(f"<i>{escape(note)}</i>")
     if index == 0 and not note:
         parts.append(f"<b>{escape(routine.title)}</b> · {duration(routine.total_seconds)}")
-        parts.append(f"<i>{escape(routine.safety or SAFETY)}</i>")
+        parts.append(f"<i>{SAFETY_LINE}</i>")
         parts.append("")
     parts.append(f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>")
     parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")

@@ -53,6 +53,8 @@ SWEEP_CONCURRENCY = 32
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 #: A pose card is worth sending while its hold lasts, and at least this long (seconds).
 MIN_CARD_TTL = 10.0
+#: How long an answer waits to learn which message the card it answers became (see _card_on_screen).
+CARD_ID_WAIT_SECONDS = 5.0
 #: Users remembered as having no running session, at most (then forgotten all at once).
 WITHOUT_SESSION_REMEMBERED = 100_000
 #: How long an end-of-routine summary stays worth sending (seconds).
@@ -246,8 +248,10 @@ class Coach:
             # Acknowledged on the card itself (an edit, no new notification): during the hold
             # the card keeps its countdown and buttons; after it, the question's buttons go.
             holding = not events
+            shown = moved_on if holding else session
+            card_id = await self._card_on_screen(shown)
             self._show_pose_in_place(
-                moved_on if holding else session,
+                dataclasses.replace(shown, pose_message_id=card_id),
                 routine,
                 noted=texts.reach_noted(reach, correctable=holding),
                 keep_buttons=holding,
@@ -365,8 +369,13 @@ class Coach:
 
     async def _begin(self, routine: Routine, user_id: int, chat_id: int) -> None:
         self._without_session.discard(user_id)
+        first_time = not await self._sessions.has_sessions(user_id)
         session, events = machine.start(routine, user_id, chat_id, self._clock.now())
         session = await self._sessions.insert_session(session, session.next_event_at(routine))
+        if first_time:
+            # The safety note in full, once per user, before the first card (which then
+            # carries it as one line, as every first card does).
+            self._messenger.post(chat_id, texts.safety_note(routine), traffic=Traffic.CARD)
         await self._announce(session, routine, events)
 
     async def _save(self, session: Session, routine: Routine | None) -> Session:
@@ -508,6 +517,21 @@ class Coach:
         except TimeoutError:
             return session
         return await self._sessions.get_session(session.id) or session
+
+    async def _card_on_screen(self, session: Session) -> int | None:
+        """The message id of the session's current card. The user can answer a card before the
+        bot has heard back which message it became (its arrival is recorded concurrently): then
+        wait, briefly, for that answer."""
+        if session.pose_message_id is not None:
+            return session.pose_message_id
+        found = self._cards.get(session.id or 0)
+        if found is None:
+            return None
+        try:
+            outcome = await asyncio.wait_for(found[0], CARD_ID_WAIT_SECONDS)
+        except TimeoutError:
+            return None
+        return outcome.message_id if outcome.delivered else None
 
     def _show_pose_in_place(
         self, session: Session, routine: Routine, *, noted: str | None = None, keep_buttons: bool = True

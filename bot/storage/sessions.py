@@ -75,6 +75,11 @@ class SessionRepository:
         )
         return _session(row) if row else None
 
+    async def has_sessions(self, user_id: int) -> bool:
+        """Whether the user ever started a routine (that /forget has not erased)."""
+        found = await self._db.scalar(select(sessions.c.id).where(sessions.c.user_id == user_id).limit(1))
+        return found is not None
+
     async def count_active(self) -> int:
         return int(await self._db.scalar(select(func.count()).select_from(sessions).where(_ACTIVE)) or 0)
 
