@@ -33,22 +33,25 @@ def test_flagship_follows_the_source_sequence_on_both_sides() -> None:
     labels = [step.label for step in routine.steps]
     assert labels == [
         "Standing forward fold",
-        "Low lunge sway (right)",
-        "Lunge with side reach (right)",
-        "Rocking hamstring stretch (right)",
+        "Low lunge sway (right leg forward)",  # a lunge names the leg in front, not the side stretched
+        "Lunge with side reach (right leg forward)",
+        "Rocking hamstring stretch (right leg forward)",
         "Child's pose",
-        "Low lunge sway (left)",
-        "Lunge with side reach (left)",
-        "Rocking hamstring stretch (left)",
+        "Low lunge sway (left leg forward)",
+        "Lunge with side reach (left leg forward)",
+        "Rocking hamstring stretch (left leg forward)",
         "Child's pose",
         "Standing forward fold",
         "Walking the dog",
     ]
     kinds = [step.kind for step in routine.steps]
     assert kinds[0] is StepKind.ASSESS and kinds[9] is StepKind.ASSESS
-    # About ten minutes, with holds in the 30-60 s range the evidence supports.
+    # About ten minutes. Static holds within what suits most adults (the static side reach
+    # 10-30 s, the others at most 60 s); moving (dynamic) steps may run longer.
     assert 9 * 60 <= routine.total_seconds <= 11 * 60
-    assert all(30 <= step.seconds <= 60 for step in routine.steps)
+    static = [step for step in routine.steps if step.kind is not StepKind.DYNAMIC]
+    assert all(step.seconds <= 60 for step in static)
+    assert [step.seconds for step in routine.steps if step.name == "Lunge with side reach"] == [30, 30]
 
 
 def test_desk_break_is_short_and_has_no_floor_work() -> None:

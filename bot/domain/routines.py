@@ -26,7 +26,7 @@ from enum import StrEnum
 from importlib.abc import Traversable
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -58,6 +58,10 @@ class Step(BaseModel):
     kind: StepKind
     cues: list[ShortText] = Field(min_length=1, max_length=4)
     side: Side | None = None
+    #: What the side names, as the user reads it: "side" ("right side") for a stretch of that
+    #: side of the body, "leg forward" ("right leg forward") for a lunge, whose stretch is felt
+    #: mostly on the other side.
+    side_means: Literal["side", "leg forward"] = "side"
     halfway: ShortText | None = None
 
     @model_validator(mode="after")
@@ -67,9 +71,17 @@ class Step(BaseModel):
         return self
 
     @property
+    def side_text(self) -> str | None:
+        """"right side", "left leg forward", or None for a step without a side."""
+        return f"{self.side.value} {self.side_means}" if self.side else None
+
+    @property
     def label(self) -> str:
-        """The name with its side, as a user reads it: "Low lunge (right)"."""
-        return f"{self.name} ({self.side.value})" if self.side else self.name
+        """The name with its side, as a user reads it: "Side bend (right)", "Low lunge sway
+        (right leg forward)"."""
+        if self.side is None:
+            return self.name
+        return f"{self.name} ({self.side.value})" if self.side_means == "side" else f"{self.name} ({self.side_text})"
 
     @property
     def halfway_at(self) -> float | None:

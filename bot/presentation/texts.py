@@ -507,4 +507,4 @@ def button_snooze(minutes: int) -> str:
 
 
 def _pose_title(step: Step) -> str:
-    return f"{step.name} - {step.side.value} side" if step.side else step.name
+    return f"{step.name} - {step.side_text}" if step.side else step.name
