@@ -60,6 +60,9 @@ async def test_snooze_brings_the_reminder_back_later(bot, telegram: FakeTelegram
     reminder = await user.next_message("Time to stretch")
 
     assert await user.toast(await user.press(reminder, "15 min")) == "Snoozed until today 12:45"
+    # The reminder itself says when it comes back, and keeps a row of buttons.
+    await telegram.wait_until(lambda: "💤 Snoozed until today 12:45." in reminder.text, what="the snooze noted")
+    assert reminder.buttons == ["▶️ Start", "Skip today"]
     at(clock, 5, 12, 44)
     await user.send("/reminders")
     assert "Snoozed reminder: today 12:45" in (await user.next_message()).text
@@ -321,3 +324,18 @@ async def test_forged_reminder_buttons_change_nothing(bot, telegram: FakeTelegra
     assert await alex.toast(await alex.press_data(reminder, "rem:99999:z15")) == "That button has expired."
     at(clock, 6, 9, 0)  # next morning: yesterday's reminder cannot be snoozed any more
     assert await alex.toast(await alex.press(reminder, "15 min")) == "That button has expired."
+
+
+async def test_starting_from_a_snoozed_reminder_means_it_does_not_come_back(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/remind 12:30")
+    await user.next_message()
+    at(clock, 5, 12, 30)
+    reminder = await user.next_message("Time to stretch")
+    await user.toast(await user.press(reminder, "15 min"))
+    await telegram.wait_until(lambda: reminder.buttons == ["▶️ Start", "Skip today"], what="the snoozed row")
+    await user.press(reminder, "Start")
+    await user.next_message("1/")
+    at(clock, 5, 12, 46)
+    await bot.observe()  # the sweep that would have sent the snoozed reminder has run
+    assert not [m for m in user.messages if "Snoozed reminder" in m.text]

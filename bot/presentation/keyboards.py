@@ -82,6 +82,16 @@ def reminder_buttons(delivery_id: int, snooze_choices: tuple[int, ...]) -> Keybo
     ]
 
 
+def snoozed_buttons(delivery_id: int) -> Keyboard:
+    """A snoozed reminder keeps one row: start now after all, or let today go."""
+    return [
+        [
+            (texts.BUTTON_START, encode(ReminderAction(delivery_id, ReminderVerb.START))),
+            (texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
+        ]
+    ]
+
+
 def nudge_buttons(delivery_id: int, routine: Routine) -> Keyboard:
     return [
         [(f"▶️ {routine.title}", encode(ReminderAction(delivery_id, ReminderVerb.START)))],

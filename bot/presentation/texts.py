@@ -451,6 +451,11 @@ def snoozed(until_when: str | None) -> str:
     return f"Snoozed until {until_when}"
 
 
+def snoozed_note(until_when: str | None) -> str:
+    """On a reminder that was snoozed: when it comes back."""
+    return f"💤 Snoozed until {until_when}."
+
+
 # Toasts: the short pop-ups after a button press.
 TOAST_EXPIRED = "That button has expired."
 TOAST_NOT_YOURS = "That button belongs to someone else."

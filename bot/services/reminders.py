@@ -188,8 +188,18 @@ class Reminders:
         await self._schedules.save_schedule(
             ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until, snoozed_kind=postponed)
         )
-        await self._clear_buttons(delivery)
-        return texts.snoozed(self._when(until, now, self._zone(user)))
+        when = self._when(until, now, self._zone(user))
+        # The reminder says on itself when it comes back, and keeps Start and Skip today.
+        message_id = await self._deliveries.delivery_message(delivery.id)
+        if message_id:
+            text, _ = self.render(delivery)
+            self._messenger.edit(
+                delivery.chat_id,
+                message_id,
+                f"{text}\n\n{texts.snoozed_note(when)}",
+                keyboards.snoozed_buttons(delivery.id),
+            )
+        return texts.snoozed(when)
 
     async def skip_today(self, user_id: int, delivery_id: int) -> str:
         found = await self._fresh_reminder(user_id, delivery_id)
@@ -214,6 +224,8 @@ class Reminders:
 
     async def started_from(self, delivery: Delivery) -> None:
         await self._clear_buttons(delivery)
+        # Stretching now answers a snoozed reminder too: it does not come back.
+        await self._schedules.delete_schedule(delivery.user_id, Kind.SNOOZE.value)
 
     # -- blocking ------------------------------------------------------------------------------
 
