@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import running
+from bot.domain.clock import ManualClock
 from tests.conftest import POLL_TIMEOUT
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser, Message
 
 # The session and reminder stories, on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_engines
@@ -52,12 +53,17 @@ async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: Fa
     assert "Next: tomorrow 15:00" in (await user.next_message("Daily reminder set")).text
 
 
-async def test_snooze_brings_the_reminder_back_later(bot, telegram: FakeTelegram, clock) -> None:
-    user = telegram.user()
+async def first_reminder(user: FakeUser, clock: ManualClock) -> Message:
+    """Set a 12:30 reminder and let Monday 12:30 come: the reminder as it arrives."""
     await user.send("/remind 12:30")
     await user.next_message()
     at(clock, 5, 12, 30)
-    reminder = await user.next_message("Time to stretch")
+    return await user.next_message("Time to stretch")
+
+
+async def test_snooze_brings_the_reminder_back_later(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    reminder = await first_reminder(user, clock)
 
     assert await user.toast(await user.press(reminder, "15 min")) == "Snoozed until today 12:45"
     # The reminder itself says when it comes back, and keeps a row of buttons.
@@ -328,10 +334,7 @@ async def test_forged_reminder_buttons_change_nothing(bot, telegram: FakeTelegra
 
 async def test_starting_from_a_snoozed_reminder_means_it_does_not_come_back(bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()
-    await user.send("/remind 12:30")
-    await user.next_message()
-    at(clock, 5, 12, 30)
-    reminder = await user.next_message("Time to stretch")
+    reminder = await first_reminder(user, clock)
     await user.toast(await user.press(reminder, "15 min"))
     await telegram.wait_until(lambda: reminder.buttons == ["▶️ Start", "Skip today"], what="the snoozed row")
     await user.press(reminder, "Start")
