@@ -286,7 +286,7 @@ async def running(
                     # out reminders, and send what is queued while the connection is still open.
                     if web is not None:
                         await web.stop()
-                    await poller.stop()
+                    await poller.stop_polling()
                     await _wind_down(application, processor)
                     await leadership.stop()  # stops the courier, hands the clock lease back
                     await dispatcher.stop(DRAIN_SECONDS)

@@ -35,7 +35,7 @@ class ScheduleRepository:
         mine = sessions.c.user_id == schedules.c.user_id
         last_started = select(func.max(sessions.c.started_at)).where(mine).scalar_subquery()
         last_ended = select(func.max(sessions.c.ended_at)).where(mine).scalar_subquery()
-        self._due_read = (
+        self._due = (
             select(
                 schedules,
                 users.c.chat_id,
@@ -60,9 +60,9 @@ class ScheduleRepository:
             )
             .order_by(schedules.c.next_due_at)
             .limit(bindparam("limit"))
+            # Another sweep holding some rows (a replica mid hand-over) skips them, not waits.
+            .with_for_update(of=schedules, skip_locked=True)
         )
-        # Another sweep holding some rows (a replica mid hand-over) skips them instead of waiting.
-        self._due_claim = self._due_read.with_for_update(of=schedules, skip_locked=True)
         # The rows a claim read are locked until it commits (SKIP LOCKED on PostgreSQL, the one
         # writer on SQLite), so they are still due as read; only an occurrence queued before
         # (a clock that jumped back, a re-saved schedule) is refused, by its unique key.
@@ -103,18 +103,13 @@ class ScheduleRepository:
         )
         return [_schedule(row) for row in rows]
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[DueRow]:
-        """What is due now (read only: the sweep claims through :meth:`claim_due`)."""
-        rows = await self._db.fetch_all(self._due_read, {"now": ts(now), "limit": limit})
-        return [_due(row) for row in rows]
-
     async def claim_due(self, now: datetime, limit: int, decide: Callable[[DueRow], Claim]) -> tuple[int, int]:
         """Lock up to ``limit`` due schedules, let ``decide`` say what becomes of each, and write
         that: each schedule moves on only from the instant it was read, and a delivery is queued
         only for a schedule still due then, under its occurrence's unique key. One transaction.
         Returns (schedules decided, deliveries queued)."""
         async with self._db.transaction():
-            rows = await self._db.fetch_all(self._due_claim, {"now": ts(now), "limit": limit})
+            rows = await self._db.fetch_all(self._due, {"now": ts(now), "limit": limit})
             claims = [decide(_due(row)) for row in rows]
             queued = await self._db.fetch_all(
                 self._queue,
@@ -188,16 +183,6 @@ class DeliveryRepository:
             self._claim,
             {"d_id": delivery_id, "lease": lease, "holder": holder, "fence": fence, "now": now},
         ) == 1
-
-    async def mark_deliveries(self, ids: list[int], status: str) -> None:
-        """Set the status of several deliveries at once (e.g. 'sending', which counts an
-        attempt)."""
-        attempt = 1 if status == "sending" else 0
-        await self._db.run(
-            update(deliveries)
-            .where(deliveries.c.id.in_(ids))
-            .values(status=status, attempts=deliveries.c.attempts + attempt)
-        )
 
     async def finish_delivery(
         self, delivery_id: int, status: str, sent_at: datetime | None = None, message_id: int | None = None

@@ -97,16 +97,13 @@ class SessionRepository:
         )
         return [DueSession(row.id, row.user_id) for row in rows]
 
-    async def set_pose_message(self, session_id: int, message_id: int | None, step_index: int | None = None) -> bool:
+    async def set_pose_message(self, session_id: int, message_id: int, step_index: int) -> bool:
         """Remember which message carries the current pose's buttons, only while the session
-        is still at ``step_index`` if given; True if stored. No version bump: it changes no
-        timing, and session saves never write this column."""
-        if step_index is not None:
-            return await self._db.run(
-                self._pose_message, {"s_id": session_id, "s_step": step_index, "pose_message_id": message_id}
-            ) == 1
-        statement = update(sessions).where(sessions.c.id == session_id, _ACTIVE)
-        return await self._db.run(statement.values(pose_message_id=message_id)) == 1
+        is still at ``step_index``; True if stored. No version bump: it changes no timing, and
+        session saves never write this column."""
+        return await self._db.run(
+            self._pose_message, {"s_id": session_id, "s_step": step_index, "pose_message_id": message_id}
+        ) == 1
 
     async def take_pose_message(self, session_id: int) -> int | None:
         """Forget which message carries the session's buttons, returning it (to clear them):

@@ -298,9 +298,6 @@ class Poller:
         is recorded: only then may Telegram be told it arrived."""
         await self._take([payload], None)
 
-    async def stop(self) -> None:
-        await self.stop_polling()
-
     async def close(self) -> None:
         """After the application stopped: record the last handled updates as done."""
         if self._flusher is not None:
