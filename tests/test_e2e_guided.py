@@ -349,7 +349,7 @@ async def test_pause_pressed_before_the_bot_heard_back_about_the_card_still_mark
     """Telegram shows the card to the user before the bot hears back which message it became
     (here: the answer to sendMessage is 1 s late); a Pause pressed meanwhile still redraws it."""
     user = telegram.user()
-    telegram.inject("sendMessage", Delay(1))
+    telegram.inject("sendMessage", Delay(1), Delay(1))  # the first-routine safety note, then the card
     await user.send("/stretch quick")
     card = await user.next_message("1/3 · Reach up")
     assert await user.toast(await user.press(card, "Pause")) == "Paused"

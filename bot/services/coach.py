@@ -10,7 +10,6 @@ at worst and never loses a step.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import weakref
 from collections.abc import Awaitable, Iterable
@@ -126,9 +125,8 @@ class Coach:
                 await self._save(machine.abandon(active, self._clock.now()), None)
             await self._begin(routine, user_id, chat_id)
 
-    async def act(self, user_id: int, action: SessionAction, message_id: int | None = None) -> str:
-        """Apply a pose button (pause, resume, skip, stop, continue); returns the toast.
-        ``message_id`` is the message the button was on: the current pose's card."""
+    async def act(self, user_id: int, action: SessionAction) -> str:
+        """Apply a pose button (pause, resume, skip, stop, continue); returns the toast."""
         async with self._lock(user_id):
             found = await self._own_active_session(user_id, action.session_id)
             if isinstance(found, str):
@@ -136,24 +134,16 @@ class Coach:
             session, routine = found
             if action.step_index != session.step_index:
                 return texts.TOAST_STALE_STEP
-            # Pressed before the card's arrival was recorded: the press says which card it is.
-            if (
-                session.pose_message_id is None
-                and message_id is not None
-                and session.id is not None
-                and await self._sessions.set_pose_message(session.id, message_id, session.step_index)
-            ):
-                session = dataclasses.replace(session, pose_message_id=message_id)
             now = self._clock.now()
             try:
                 match action.verb:
                     case Verb.PAUSE:
                         session = await self._save(machine.pause(session, now), routine)
-                        self._show_pose_in_place(session, routine)
+                        await self._show_pose_in_place(session, routine)
                         return texts.TOAST_PAUSED
                     case Verb.RESUME:
                         session = await self._save(machine.resume(session, now), routine)
-                        self._show_pose_in_place(session, routine)
+                        await self._show_pose_in_place(session, routine)
                         return texts.TOAST_RESUMED
                     case Verb.SKIP:
                         session, events = machine.skip(session, routine, now, action.step_index)
@@ -239,6 +229,9 @@ class Coach:
                 return _REFUSALS[refusal.reason]
             assert session.id is not None
             phase = machine.reach_phase(routine, step_index)
+            # Which message the answered card is, learnt while the session is still at its step
+            # (once it moves on, a card arriving late clears itself and is not recorded).
+            card_id = await self._card_on_screen(session)
             async with self._transactions.transaction():
                 if session.reach_answered:  # a correction within the same hold replaces the answer
                     await self._measurements.forget_session_reach(user_id, session.id, phase)
@@ -248,11 +241,10 @@ class Coach:
             # Acknowledged on the card itself (an edit, no new notification): during the hold
             # the card keeps its countdown and buttons; after it, the question's buttons go.
             holding = not events
-            shown = moved_on if holding else session
-            card_id = await self._card_on_screen(shown)
-            self._show_pose_in_place(
-                dataclasses.replace(shown, pose_message_id=card_id),
+            await self._show_pose_in_place(
+                moved_on if holding else session,
                 routine,
+                card_id=card_id,
                 noted=texts.reach_noted(reach, correctable=holding),
                 keep_buttons=holding,
             )
@@ -519,26 +511,35 @@ class Coach:
         return await self._sessions.get_session(session.id) or session
 
     async def _card_on_screen(self, session: Session) -> int | None:
-        """The message id of the session's current card. The user can answer a card before the
+        """The message id of the session's current card. The user can act on a card before the
         bot has heard back which message it became (its arrival is recorded concurrently): then
-        wait, briefly, for that answer."""
+        wait, briefly, for that answer; or it was recorded after ``session`` was read."""
         if session.pose_message_id is not None:
             return session.pose_message_id
         found = self._cards.get(session.id or 0)
         if found is None:
-            return None
+            current = await self._sessions.get_session(session.id or 0)
+            same_step = current is not None and current.step_index == session.step_index
+            return current.pose_message_id if current is not None and same_step else None
         try:
             outcome = await asyncio.wait_for(found[0], CARD_ID_WAIT_SECONDS)
         except TimeoutError:
             return None
         return outcome.message_id if outcome.delivered else None
 
-    def _show_pose_in_place(
-        self, session: Session, routine: Routine, *, noted: str | None = None, keep_buttons: bool = True
+    async def _show_pose_in_place(
+        self,
+        session: Session,
+        routine: Routine,
+        *,
+        noted: str | None = None,
+        keep_buttons: bool = True,
+        card_id: int | None = None,
     ) -> None:
         """Redraw the pose message in place: after pause/resume (paused marker, swapped first
-        button), or with an answer noted on it."""
-        if not session.pose_message_id:
+        button), or with an answer noted on it. ``card_id`` if already known."""
+        card_id = card_id or await self._card_on_screen(session)
+        if card_id is None:
             return
         text = texts.pose(
             routine,
@@ -548,7 +549,7 @@ class Coach:
             noted=noted,
         )
         keyboard = _controls(session, routine) if keep_buttons else None
-        self._messenger.edit(session.chat_id, session.pose_message_id, text, keyboard)
+        self._messenger.edit(session.chat_id, card_id, text, keyboard)
 
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""

@@ -49,8 +49,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await found.coach.start(user.id, chat.id, user.first_name, routine)
                 return
         case SessionAction():
-            pressed_on = query.message.message_id if query.message is not None else None
-            toast = await found.coach.act(user.id, action, pressed_on)
+            toast = await found.coach.act(user.id, action)
         case StartOver():
             toast = await found.coach.start_over(user.id, chat.id, user.first_name, action)
         case ShowRoutines():
