@@ -13,6 +13,9 @@ A routine file looks like::
     side = "right"            # optional: left or right
     cues = ["Ear toward shoulder", "Shoulders stay low"]
     halfway = "Breathe out and soften"   # optional: one cue half-way through a long hold
+    get_ready = 6             # optional: seconds to get into position before the clock runs
+    picture = "neck-side-bend"  # the pose's drawing (see bot.presentation.figures), or "none"
+    optional = true           # optional: offered at the end ("Add it" / "Finish here")
 
 Every file in the folder is validated at start-up; any problem stops the bot with the file name
 and what is wrong, so a broken routine never reaches a user.
@@ -34,6 +37,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 ROUTINE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,23}$"
 #: A hold at least this long may carry one half-way cue.
 HALFWAY_MIN_SECONDS = 20
+#: A pose picture's name (a drawing in the pose catalogue), or "none" for a step with none.
+PICTURE_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+NO_PICTURE = "none"
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -63,12 +69,24 @@ class Step(BaseModel):
     #: mostly on the other side.
     side_means: Literal["side", "leg forward"] = "side"
     halfway: ShortText | None = None
+    #: Seconds to get into position (from standing to all fours, say) before the hold's clock
+    #: starts; shown on the card as "Get ready", never as a message of its own.
+    get_ready: int = Field(0, ge=0, le=15)
+    #: The drawing of the pose, by name; "none" (or leaving it out) shows the card without one.
+    picture: Annotated[str, StringConstraints(pattern=PICTURE_PATTERN)] | None = None
+    #: Offered at the end of the routine ("Add it" / "Finish here") instead of run.
+    optional: bool = False
 
     @model_validator(mode="after")
     def _halfway_needs_a_long_hold(self) -> Step:
         if self.halfway is not None and self.seconds < HALFWAY_MIN_SECONDS:
             raise ValueError(f"a halfway cue needs a hold of at least {HALFWAY_MIN_SECONDS} seconds")
         return self
+
+    @property
+    def picture_name(self) -> str | None:
+        """The drawing to show, or None."""
+        return None if self.picture in (None, NO_PICTURE) else self.picture
 
     @property
     def side_text(self) -> str | None:
@@ -96,11 +114,27 @@ class Routine(BaseModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     summary: ShortText
     safety: ShortText | None = None
+    #: The id of a gentler routine, offered next time after a user reports pain.
+    gentler: Annotated[str, StringConstraints(pattern=ROUTINE_ID_PATTERN)] | None = None
     steps: list[Step] = Field(min_length=1, max_length=60)
+
+    @model_validator(mode="after")
+    def _optional_steps_come_last(self) -> Routine:
+        kinds = [step.optional for step in self.steps]
+        if kinds[0]:
+            raise ValueError("the first step cannot be optional")
+        if kinds != sorted(kinds):
+            raise ValueError("optional steps can only come after all the others, at the end")
+        return self
 
     @property
     def total_seconds(self) -> int:
-        return sum(step.seconds for step in self.steps)
+        """Hold time of the routine as it runs without its optional steps."""
+        return sum(step.seconds for step in self.steps if not step.optional)
+
+    @property
+    def required_steps(self) -> int:
+        return sum(1 for step in self.steps if not step.optional)
 
     def step(self, index: int) -> Step:
         return self.steps[index]
@@ -179,6 +213,9 @@ def load_routines(folder: Traversable | Path | None = None) -> RoutineBook:
         routines.append(routine)
     if not routines:
         raise RoutineError(f"{folder}: no routine files (*.toml) found")
+    for routine in routines:
+        if routine.gentler is not None and routine.gentler not in seen:
+            raise RoutineError(f"{seen[routine.id]}: gentler: no routine has the id '{routine.gentler}'")
     return RoutineBook(routines)
 
 
