@@ -32,7 +32,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.routines import load_routines
 from bot.presentation import texts
-from bot.services.coach import Coach
+from bot.services.coach import Coach, check_pictures
 from bot.services.courier import Courier
 from bot.services.leadership import Leadership
 from bot.services.progress import ProgressReport
@@ -139,6 +139,7 @@ async def running(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     routines = load_routines(settings.routines_dir)
+    check_pictures(routines)
     db = await Database.open(settings.database)
     stores = Repositories.over(db)
     loop = asyncio.get_running_loop()

@@ -129,6 +129,8 @@ class Message:
     file_name: str | None = None
     edits: int = 0
     chat_title: str | None = None
+    #: Telegram's id for the photo or document (the same id when a file is sent again by id).
+    file_id: str | None = None
 
     @property
     def text(self) -> str:
@@ -158,8 +160,8 @@ class Message:
         elif self.kind == "photo":
             data["photo"] = [
                 {
-                    "file_id": f"photo{self.message_id}",
-                    "file_unique_id": f"p{self.message_id}",
+                    "file_id": self.file_id,
+                    "file_unique_id": self.file_id,
                     "width": 800,
                     "height": 500,
                 }
@@ -249,6 +251,10 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.chats: dict[int, list[Message]] = defaultdict(list)
         self.blocked: set[int] = set()
+        #: Photos uploaded, by the file_id given back for them (sent again by id, not bytes).
+        self.uploads: dict[str, Any] = {}
+        #: How many photos were uploaded as bytes (not sent again by file_id).
+        self.photo_uploads = 0
         self.groups: dict[int, FakeGroup] = {}
         self.rate_limits: RateLimits | None = None
         self.rejected_429 = 0
@@ -558,7 +564,16 @@ class FakeTelegram:
         return self._deliver(params, "text", params.get("text", ""))
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> tuple[int, Any]:
-        return self._deliver(params, "photo", params.get("caption", ""), params.get("photo"))
+        photo = params.get("photo")
+        if isinstance(photo, str):  # the file_id of a photo uploaded before
+            if photo not in self.uploads:
+                return 400, _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            return self._deliver(params, "photo", params.get("caption", ""), self.uploads[photo], file_id=photo)
+        status, answer = self._deliver(params, "photo", params.get("caption", ""), photo)
+        if status == 200:
+            self.photo_uploads += 1
+            self.uploads[answer["photo"][-1]["file_id"]] = photo
+        return status, answer
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> tuple[int, Any]:
         return self._deliver(params, "document", params.get("caption", ""), params.get("document"))
@@ -570,7 +585,10 @@ class FakeTelegram:
         return 200, True
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, Any]:
-        return self._edit(params, new_html=params.get("text", ""))
+        return self._edit(params, new_html=params.get("text", ""), kind="text")
+
+    async def _api_editMessageCaption(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return self._edit(params, new_html=params.get("caption", ""), kind="media")
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[int, Any]:
         return self._edit(params, new_html=None)
@@ -584,7 +602,9 @@ class FakeTelegram:
             return _error(403, f"Forbidden: bot is not a member of the {_chat_type(chat_id)} chat")
         return None
 
-    def _deliver(self, params: dict[str, Any], kind: str, text: str, upload: Any = None) -> tuple[int, Any]:
+    def _deliver(
+        self, params: dict[str, Any], kind: str, text: str, upload: Any = None, file_id: str | None = None
+    ) -> tuple[int, Any]:
         chat_id = int(params["chat_id"])
         if (forbidden := self._forbidden(chat_id)) is not None:
             return 403, forbidden
@@ -608,18 +628,23 @@ class FakeTelegram:
             file_name=upload[0] if isinstance(upload, tuple) else None,
             chat_title=group.title if group is not None else None,
         )
+        message.file_id = file_id or f"{kind}-{chat_id}-{message.message_id}"
         self.chats[chat_id].append(message)
         for hook in self._message_hooks:
             hook(message)
         return 200, message.to_json()
 
-    def _edit(self, params: dict[str, Any], new_html: str | None) -> tuple[int, Any]:
+    def _edit(self, params: dict[str, Any], new_html: str | None, kind: str | None = None) -> tuple[int, Any]:
         chat_id = int(params["chat_id"])
         if (forbidden := self._forbidden(chat_id)) is not None:
             return 403, forbidden
         message = self.find(chat_id, int(params["message_id"]))
         if message is None:
             return 400, _error(400, "Bad Request: message to edit not found")
+        if kind == "text" and message.kind != "text":
+            return 400, _error(400, "Bad Request: there is no text in the message to edit")
+        if kind == "media" and message.kind == "text":
+            return 400, _error(400, "Bad Request: there is no caption in the message to edit")
         keyboard = _keyboard(params.get("reply_markup"))
         html_after = message.html if new_html is None else new_html
         if html_after == message.html and keyboard == message.keyboard:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.fake_telegram import Delay, FakeTelegram
@@ -20,7 +22,7 @@ async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTele
     first = await user.next_message()
     assert "1/3 · Reach up" in first.text
     assert "Mild tension, never pain." in first.text  # the note again, as one line
-    assert "Hold 2 s" in first.text
+    assert "⏱ 0:02 left" in first.text
     assert "Arms overhead." in first.text
     assert "Next: Side bend (right)" in first.text
     assert first.buttons == ["⏸ Pause", "⏭ Skip", "⏹ Stop"]
@@ -37,9 +39,12 @@ async def test_stretch_walks_through_every_pose_in_order(bot, telegram: FakeTele
     assert "3/3 · Easy breathing" in third.text
     assert "Next: you're done" in third.text
 
+    await bot.observe()  # the bot has heard back which message the card is
     clock.advance(10)
-    cue = await user.next_message()
-    assert cue.text == "Halfway: Soften your shoulders."
+    # The half-way cue goes onto the card, with the time left: an edit, not a new message.
+    await telegram.wait_until(lambda: "Soften your shoulders." in third.text, what="half-way cue on the card")
+    assert "⏱ 0:10 left" in third.text
+    assert user.unseen() == []
 
     clock.advance(10)
     summary = await user.next_message()
@@ -57,7 +62,7 @@ async def test_pause_holds_the_clock_and_resume_continues_with_the_time_left(bot
 
     toast = await user.toast(await user.press(first, "Pause"))
     assert toast == "Paused"
-    await telegram.wait_until(lambda: "Paused - 1 s left" in first.text, what="paused marker")
+    await telegram.wait_until(lambda: "Paused · 0:01 left" in first.text, what="paused marker")
     assert first.buttons == ["▶️ Resume", "⏭ Skip", "⏹ Stop"]
 
     # Time passes while paused, and the next pose does not come.
@@ -68,7 +73,7 @@ async def test_pause_holds_the_clock_and_resume_continues_with_the_time_left(bot
 
     assert await user.toast(await user.press(first, "Resume")) == "Go!"
     await telegram.wait_until(lambda: "Paused" not in first.text, what="pause marker gone")
-    assert "Hold 1 s" in first.text
+    assert "⏱ 0:01 left" in first.text
     assert first.buttons[0] == "⏸ Pause"
 
     clock.advance(1)
@@ -237,41 +242,70 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
     assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 
 
-async def test_the_flagship_routine_from_first_fold_to_summary(
+def shown_seconds(card_text: str) -> tuple[str, int]:
+    """What a live card says about time: ("ready" | "left", seconds)."""
+    found = re.search(r"Get ready: (\d+):(\d\d)|(\d+):(\d\d) left", card_text)
+    assert found is not None, card_text
+    if found[1] is not None:
+        return "ready", int(found[1]) * 60 + int(found[2])
+    return "left", int(found[3]) * 60 + int(found[4])
+
+
+async def test_a_first_flagship_run_is_fourteen_notifications_with_a_card_that_keeps_time(
     make_settings, shipped_routines, telegram, clock
 ) -> None:
+    """A new user's first run of the flagship, answering at both folds during the hold and
+    adding the optional finisher: at most 14 messages that notify, from /stretch to the
+    check-in, and every card shows the time left within 15 s of the truth."""
     from bot.app import running
     from bot.domain.routines import load_routines
     from tests.conftest import POLL_TIMEOUT
 
     flagship = load_routines(shipped_routines)["hamstrings"]
-    answers = {0: "14 cm", 9: "9"}
-    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
+    required = [step for step in flagship.steps if not step.optional]
+    finisher = flagship.steps[len(required)]
+    answers = {0: "14 cm", len(required) - 1: "9"}
+    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT) as bot:
         user = telegram.user()
         await user.send("/stretch")
-        poses, cues = [], 0
-        for index, step in enumerate(flagship.steps):
-            pose = await user.next_message(f"{index + 1}/11 · {step.name}")
-            poses.append(pose)
-            if index == 0:
-                assert "Hamstrings & hips · 10 min" in pose.text and "never pain" in pose.text
-            if step.side:  # a lunge names the leg in front (the stretch is felt behind)
-                assert f"{step.side.value} leg forward" in pose.text
-            clock.advance(step.seconds / 2)
-            if step.halfway:
-                assert (await user.next_message("Halfway")).text == f"Halfway: {step.halfway}"
-                cues += 1
-            clock.advance(step.seconds / 2)
-            if index in answers:
-                question = await user.next_message("Time's up: where did your fingertips reach?")
-                poses.append(question)
-                await user.send(answers[index])
-                await telegram.wait_until(lambda q=question: "Noted:" in q.text, what="the answer noted")
+        await user.next_message("Before you start")
+        cards = []
+
+        async def follow(index: int, label: str, step) -> None:  # type: ignore[no-untyped-def]
+            card = await user.next_message(label)
+            cards.append(card)
+            assert card.kind == "photo" and card.file is not None  # every flagship pose has its picture
+            assert len(card.keyboard or []) <= 2
+            phases = [("ready", step.get_ready)] if step.get_ready else []
+            phases.append(("left", step.seconds))
+            for phase, seconds in phases:
+                elapsed = 0
+                while elapsed < seconds:
+                    await bot.observe()
+                    shown_phase, shown = shown_seconds(card.text)
+                    assert shown_phase == phase, (label, card.text)
+                    assert abs(shown - (seconds - elapsed)) <= 15, (label, phase, shown, seconds - elapsed)
+                    if phase == "left" and index in answers and elapsed == 10:
+                        await user.send(answers[index])
+                        await telegram.wait_until(lambda c=card: "Noted:" in c.text, what="the answer noted")
+                    step_by = min(5, seconds - elapsed)
+                    clock.advance(step_by)
+                    elapsed += step_by
+
+        for index, step in enumerate(required):
+            await follow(index, f"{index + 1}/{len(required)} · {step.name}", step)
+        offer = await user.next_message("One more to finish?")
+        await user.press(offer, "Add it")
+        await follow(len(required), f"Extra · {finisher.name}", finisher)
         summary = await user.next_message("done!")
-        assert "You stretched for 10 min: 11 of 11 poses done." in summary.text
+        assert f"{len(required)} of {len(required)} poses done, plus the extra" in summary.text
         assert "Reach: 14 cm above the floor → 9 cm above the floor: 5 cm further today." in summary.text
-        assert cues == 10
-        await telegram.wait_until(lambda: all(p.buttons == [] for p in poses), what="no pose keeps buttons")
+        assert "How did that feel?" in summary.text
+        assert len(user.messages) <= 14, [m.text[:40] for m in user.messages]
+        # Each drawing went up once; a pose seen again is sent by Telegram's file id.
+        drawings = {(step.picture, step.side) for step in flagship.steps}
+        assert telegram.photo_uploads == len(drawings) < len(cards)
+        await telegram.wait_until(lambda: all(c.buttons == [] for c in cards), what="no card keeps buttons")
 
 
 async def test_a_crash_in_a_handler_gets_a_friendly_answer_and_no_secrets(bot, telegram, clock, monkeypatch) -> None:

@@ -41,16 +41,16 @@ async def test_before_and_after_by_button_and_by_typed_inches(measuring_bot, tel
     user = telegram.user()
     await user.send("/stretch")
     fold = await user.next_message("1/4 · Standing forward fold")
-    assert "Where do your fingertips reach?" in fold.text
-    assert "12 = above it, 0 = touching, -3 = past it" in fold.text  # the convention, stated
-    assert fold.buttons[:7] == [
-        "Knees", "Mid-shin", "Ankles", "Touch floor", "Knuckles", "Palms flat", "Skip measuring"
-    ]
+    assert "📏 Tap a landmark, or send the gap in cm" in fold.text
+    assert "12 above the floor, 0 touching, -3 past it" in fold.text  # the convention, stated
+    # Two rows at most: the measuring row, then the usual controls.
+    assert fold.buttons == ["Knees", "Shins", "Ankles", "Floor", "Palms", "Not now", "⏸ Pause", "⏭ Skip", "⏹ Stop"]
+    assert len(fold.keyboard) == 2
 
     # Answering during the hold notes it on the card, and the hold runs on to its end.
-    assert await user.toast(await user.press(fold, "Mid-shin")) == "Saved"
+    assert await user.toast(await user.press(fold, "Shins")) == "Saved"
     await noted(telegram, fold, "Noted: mid-shin. Send another number to correct it.")
-    assert "Skip measuring" in fold.buttons  # still the card of a pose being held
+    assert "Not now" in fold.buttons  # still the card of a pose being held
     clock.advance(2)
     await walk_lunges(user, clock)
     second = await user.next_message("4/4 · Standing forward fold")
@@ -96,10 +96,12 @@ async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, tele
     await user.send("/stretch")
     fold = await user.next_message("1/4")
     clock.advance(2)
-    question = await user.next_message("Time's up: where did your fingertips reach?")
+    # The question takes over the card (an edit: the user is still folded, no new message).
+    await telegram.wait_until(lambda: "Time's up: where did your fingertips reach?" in fold.text, what="question")
+    question = fold
     assert "I'll move on in 3 min" in question.text
-    assert question.buttons[-1] == "⏹ Stop"  # no Pause while waiting for an answer
-    await telegram.wait_until(lambda: fold.buttons == [], what="the pose hands its buttons to the question")
+    assert question.buttons[-1] == "⏹ Stop" and "⏸ Pause" not in question.buttons  # no Pause while waiting
+    assert user.unseen() == []
     await user.send("-3", reply_to=question)  # a Telegram reply to the question; past the floor
     await user.next_message("2/4")  # the answer moves the routine on at once
     await noted(telegram, question, "Noted: 3 cm past the floor.")
@@ -109,14 +111,17 @@ async def test_the_question_after_the_hold_and_a_reply_to_it(measuring_bot, tele
 async def test_no_answer_moves_on_and_skip_measuring_too(measuring_bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()
     await user.send("/stretch")
-    await user.next_message("1/4")
+    fold = await user.next_message("1/4")
     clock.advance(2)
-    await user.next_message("Time's up")
+    await telegram.wait_until(lambda: "Time's up" in fold.text, what="the question on the card")
     clock.advance(ANSWER_WAIT.total_seconds())
-    assert "moving on without a measurement" in (await user.next_message()).text
-    await walk_lunges(user, clock)
+    # Said on the next card, not in a message of its own.
+    assert "no measurement this time" in (await user.next_message("2/4")).text
+    clock.advance(4)
+    await user.next_message("3/4 · Lunge - left side")
+    clock.advance(4)
     last = await user.next_message("4/4")
-    await user.press(last, "Skip measuring")
+    await user.press(last, "Not now")
     await noted(telegram, last, "Not measuring this time.")
     clock.advance(2)
     summary = await user.next_message("done!")
@@ -277,16 +282,56 @@ async def test_a_typed_answer_counts_after_chatting_before_the_routine(measuring
 async def test_an_answer_to_a_card_the_bot_has_not_heard_back_about_is_still_noted_on_it(
     measuring_bot, telegram: FakeTelegram, clock
 ) -> None:
-    """The user sees the question before the bot learns which message it became (here the
-    answer to its sendMessage is a second late) and replies at once: it is still noted there."""
+    """The user sees the fold card before the bot learns which message it became (here the
+    answers to its sendMessage calls are a second late) and replies at once: it is still noted
+    there."""
     from tests.fake_telegram import Delay
 
     user = telegram.user()
+    telegram.inject("sendMessage", Delay(1), Delay(1))  # the first-time safety note, then the card
     await user.send("/stretch")
-    await user.next_message("1/4")
-    telegram.inject("sendMessage", Delay(1))
-    clock.advance(2)
-    question = await user.next_message("Time's up")
+    fold = await user.next_message("1/4")
     await user.send("12")
-    await noted(telegram, question, "Noted: 12 cm above the floor.")
-    await telegram.wait_until(lambda: question.buttons == [], what="the question's buttons removed")
+    await noted(telegram, fold, "Noted: 12 cm above the floor.")
+    clock.advance(2)
+    await user.next_message("2/4")
+    await telegram.wait_until(lambda: fold.buttons == [], what="the fold's buttons removed")
+
+
+async def test_a_value_far_from_the_recent_ones_asks_did_you_mean_before_it_counts(
+    measuring_bot, telegram: FakeTelegram, clock
+) -> None:
+    user = telegram.user()
+    for value in ("12", "13"):
+        await user.send(f"/reach {value}")
+        await user.next_message("saved")
+    clock.advance(60)
+    await user.send("/reach -12")  # a slipped minus sign
+    question = await user.next_message("Did you mean")
+    assert question.text == (
+        "🤔 12 cm past the floor? That's far from your recent 12.5 cm above the floor. "
+        "Did you mean 12 cm above the floor?"
+    )
+    assert question.buttons == ["✏️ 12 cm above the floor", "✅ 12 cm past the floor is right"]
+    await user.send("/progress")
+    report = (await user.next_message("Your progress")).text
+    assert "Best, not warmed up: 12 cm above the floor" in report  # not yet the unconfirmed -12
+
+    assert await user.toast(await user.press(question, "✏️")) == "Saved"
+    await telegram.wait_until(lambda: question.text == "✅ Saved: 12 cm above the floor.", what="settled")
+    assert question.buttons == []
+    assert await user.toast(await user.press_data(question, "dm:3:keep")) == "That button has expired."
+    await user.send("/history")
+    assert "past the floor" not in (await user.next_message("measurements")).text
+
+    # During a routine: the fold notes the answer, and asks; "is right" makes it count.
+    await user.send("/stretch")
+    fold = await user.next_message("1/4")
+    await user.send("-10")
+    await noted(telegram, fold, "Noted: 10 cm past the floor.")
+    question = await user.next_message("Did you mean 10 cm above the floor?")
+    await user.press(question, "is right")
+    await telegram.wait_until(lambda: question.text == "✅ Saved: 10 cm past the floor.", what="kept")
+    await user.send("/progress")
+    report = (await user.next_message("Your progress")).text
+    assert "Best, not warmed up: 10 cm past the floor" in report

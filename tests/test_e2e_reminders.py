@@ -7,12 +7,15 @@ passes their time; nothing waits for real minutes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.app import running
 from bot.domain.clock import ManualClock
-from tests.conftest import POLL_TIMEOUT
+from bot.domain.routines import load_routines
+from bot.presentation.texts import duration
+from tests.conftest import POLL_TIMEOUT, TEST_ROUTINES
 from tests.fake_telegram import FakeTelegram, FakeUser, Message
 
 # The session and reminder stories, on SQLite and on PostgreSQL.
@@ -53,9 +56,9 @@ async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: Fa
     assert "Next: tomorrow 15:00" in (await user.next_message("Daily reminder set")).text
 
 
-async def first_reminder(user: FakeUser, clock: ManualClock) -> Message:
+async def first_reminder(user: FakeUser, clock: ManualClock, command: str = "/remind 12:30") -> Message:
     """Set a 12:30 reminder and let Monday 12:30 come: the reminder as it arrives."""
-    await user.send("/remind 12:30")
+    await user.send(command)
     await user.next_message()
     at(clock, 5, 12, 30)
     return await user.next_message("Time to stretch")
@@ -342,3 +345,119 @@ async def test_starting_from_a_snoozed_reminder_means_it_does_not_come_back(bot,
     at(clock, 5, 12, 46)
     await bot.observe()  # the sweep that would have sent the snoozed reminder has run
     assert not [m for m in user.messages if "Snoozed reminder" in m.text]
+
+
+# -- which routine a daily reminder offers ---------------------------------------------------------
+
+
+def first_card(routine_id: str, routines_dir: Path | None = None) -> str:
+    """The start of the first pose card of a routine: "1/<poses> · <first pose>"."""
+    routine = load_routines(routines_dir)[routine_id]
+    return f"1/{routine.required_steps} · {routine.steps[0].name}"
+
+
+async def test_a_reminder_set_for_a_routine_offers_it_and_its_snooze_too(
+    make_settings, shipped_routines, telegram: FakeTelegram, clock
+) -> None:
+    desk_break = load_routines(shipped_routines)["desk-break"]
+    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
+        user = telegram.user()
+        await user.send("/remind 12:30 mon-fri desk-break")
+        confirmation = await user.next_message("Daily reminder set")
+        assert "Daily reminder set: 12:30, Mon-Fri." in confirmation.text
+        length = duration(desk_break.total_seconds)  # the shipped file may change; the rule may not
+        assert f"I'll offer Desk break ({length})." in confirmation.text
+        await user.send("/reminders")
+        assert "Daily reminder: 12:30, Mon-Fri (next: today 12:30), Desk break" in (await user.next_message()).text
+
+        at(clock, 5, 12, 30)
+        reminder = await user.next_message("Time to stretch")
+        assert f"Desk break takes {length}" in reminder.text
+        # Snoozed, it comes back offering the same routine, and Start starts it.
+        await user.toast(await user.press(reminder, "15 min"))
+        at(clock, 5, 12, 45)
+        again = await user.next_message("Snoozed reminder: time to stretch!")
+        assert f"Desk break takes {length}" in again.text
+        await user.press(again, "Start")
+        card = await user.next_message("1/")
+        assert first_card("desk-break", shipped_routines) in card.text
+        assert desk_break.title in card.text
+
+
+async def test_without_a_chosen_routine_the_reminder_offers_the_last_one_finished(
+    make_settings, tmp_path: Path, telegram: FakeTelegram, clock
+) -> None:
+    """Two routines: "Quick test" is the default (first by title), "Second quick" is finished
+    last on Monday; Tuesday's reminder offers the second one."""
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    quick = (TEST_ROUTINES / "quick.toml").read_text(encoding="utf-8")
+    (folder / "quick.toml").write_text(quick, encoding="utf-8")
+    second = quick.replace('id = "quick"', 'id = "second"').replace('title = "Quick test"', 'title = "Second quick"')
+    (folder / "second.toml").write_text(second, encoding="utf-8")
+    assert load_routines(folder).default.id == "quick"
+
+    async with running(make_settings(routines_dir=folder), clock, poll_timeout=POLL_TIMEOUT):
+        user = telegram.user()
+        await user.send("/remind 12:30")
+        confirmation = await user.next_message("Daily reminder set")
+        assert "I'll offer the routine you last finished (Quick test, 23 s, until you finish one)" in confirmation.text
+        await user.send("/reminders")
+        assert "(next: today 12:30), your last finished routine" in (await user.next_message()).text
+        for minute, routine_id in ((0, "quick"), (5, "second")):  # the last one finished counts
+            at(clock, 5, 10, minute)
+            await user.send(f"/stretch {routine_id}")
+            for step, seconds in (("1/3", 2), ("2/3", 1), ("3/3", 20)):
+                await user.next_message(step)
+                clock.advance(seconds)
+            await user.next_message("done!")
+
+        at(clock, 6, 12, 30)
+        reminder = await user.next_message("Time to stretch")
+        assert "Second quick takes" in reminder.text
+        await user.press(reminder, "Start")
+        assert "Second quick" in (await user.next_message("1/3 · Reach up")).text
+
+
+async def test_a_reminder_whose_routine_file_is_gone_offers_the_default(
+    make_settings, tmp_path: Path, telegram: FakeTelegram, clock
+) -> None:
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    quick = (TEST_ROUTINES / "quick.toml").read_text(encoding="utf-8")
+    (folder / "quick.toml").write_text(quick, encoding="utf-8")
+    (folder / "second.toml").write_text(
+        quick.replace('id = "quick"', 'id = "second"').replace('title = "Quick test"', 'title = "Second quick"'),
+        encoding="utf-8",
+    )
+    user = telegram.user()
+    async with running(make_settings(routines_dir=folder), clock, poll_timeout=POLL_TIMEOUT):
+        await user.send("/remind 12:30 second")
+        assert "I'll offer Second quick" in (await user.next_message("Daily reminder set")).text
+    (folder / "second.toml").unlink()  # the operator removed it; the schedule still names it
+    async with running(make_settings(routines_dir=folder), clock, poll_timeout=POLL_TIMEOUT):
+        at(clock, 5, 12, 30)
+        reminder = await user.next_message("Time to stretch")
+        assert "Quick test takes" in reminder.text
+        await user.press(reminder, "Start")
+        await user.next_message("1/3 · Reach up")
+
+
+async def test_an_unknown_routine_word_lists_the_routines_and_changes_nothing(
+    make_settings, shipped_routines, telegram: FakeTelegram, clock
+) -> None:
+    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
+        user = telegram.user()
+        await user.send("/remind 12:30 wrists")
+        assert "I'll offer Wrists & forearms" in (await user.next_message("Daily reminder set")).text
+        await user.send("/remind 8:05 mon,wed,fri yoga")
+        answer = await user.next_message()
+        assert "“yoga” isn't a list of days or a routine I know" in answer.text
+        for routine_id in load_routines(shipped_routines):
+            assert routine_id in answer.text
+        assert "/routines" in answer.text and "For example" in answer.text
+        await user.send("/reminders")
+        overview = await user.next_message()
+        assert "Daily reminder: 12:30, Mon-Fri (next: today 12:30), Wrists & forearms" in overview.text
+        at(clock, 5, 12, 30)
+        assert "Wrists & forearms takes" in (await user.next_message("Time to stretch")).text

@@ -29,7 +29,7 @@ async def test_a_restart_mid_session_continues_where_it_was(make_settings, teleg
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         back = await user.next_message()
         assert "I was offline for a moment. We were at Side bend (right)" in back.text
-        assert "2/3 · Side bend - right side" in back.text and "Hold 1 s" in back.text
+        assert "2/3 · Side bend - right side" in back.text and "⏱ 0:01 left" in back.text
         await telegram.wait_until(lambda: second.buttons == [], what="the old pose loses its buttons")
         clock.advance(1)
         assert "3/3 · Easy breathing" in (await user.next_message()).text
@@ -46,7 +46,7 @@ async def test_a_paused_session_comes_back_paused(make_settings, telegram: FakeT
     clock.advance(600)
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT):
         back = await user.next_message()
-        assert "We were at Reach up" in back.text and "Paused - 2 s left" in back.text
+        assert "We were at Reach up" in back.text and "Paused · 0:02 left" in back.text
         assert back.buttons[0] == "▶️ Resume"
         await user.toast(await user.press(back, "Resume"))
         clock.advance(2)

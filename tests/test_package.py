@@ -56,12 +56,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_carries_the_bot_and_its_routines(installed: Path, tmp_path: Path) -> None:
     probe = (
         "import bot, routines; from bot.domain.routines import load_routines; "
-        "print(bot.__file__); print(sorted(load_routines()))"
+        "print(bot.__file__); print(sorted(load_routines())); "
+        "from bot.presentation.figures import pose_names, render_pose; "
+        "print(len(render_pose('forward-fold')) > 1000, sorted(pose_names()) == sorted(set(pose_names())))"
     )
     result = subprocess.run([str(installed), "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
-    location, ids = result.stdout.strip().splitlines()
+    location, ids, pictures = result.stdout.strip().splitlines()
     assert str(installed.parent.parent) in location  # the installed copy, not this tree
-    assert ids == "['desk-break', 'hamstrings']"
+    shipped = sorted(path.stem for path in (Path(__file__).parent.parent / "routines").glob("*.toml"))
+    assert len(shipped) >= 7 and ids == str(shipped)  # file names are the routine ids
+    assert pictures == "True True"  # the pose drawings ship too, and render
 
 
 async def test_the_installed_bot_runs_from_any_folder(installed: Path, tmp_path: Path, telegram: FakeTelegram) -> None:

@@ -9,12 +9,14 @@ import pytest
 
 from bot.domain.reach import (
     MDC_CM,
+    Doubt,
     Landmark,
     Measurement,
     Reach,
     ReachError,
     compare,
     describe_cm,
+    doubt,
     parse_reach,
     progress,
     streak,
@@ -156,3 +158,31 @@ def test_sessions_this_week_use_the_local_week() -> None:
     monday = datetime(2026, 3, 9, 12, tzinfo=UTC)
     assert progress([], [sunday_night_utc], monday, UTC).sessions_this_week == 0
     assert progress([], [sunday_night_utc], monday, TOKYO).sessions_this_week == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "recent", "expected"),
+    [
+        (12.0, [12.5, 13.0], None),  # close to the usual: no question
+        (-3.0, [], None),  # nothing to compare with
+        (30.0, [12.0, 13.0, 12.5], None),  # 17.5 cm away: within 20 cm
+        (-12.0, [12.0, 12.5, 13.0], Doubt(12.5, 12.0)),  # a slipped sign
+        (125.0, [12.0, 12.5, 13.0], Doubt(12.5, 12.5)),  # a slipped decimal point
+        (5.0, [30.0, 31.0, 29.0], Doubt(30.0, None)),  # far, and no slip explains it
+        (-30.0, [30.0, 31.0, 29.0, 80.0, 30.0, 30.5], Doubt(30.5, 30.0)),  # the median of the latest five
+    ],
+)
+def test_a_value_far_from_the_recent_ones_is_doubted_with_the_likely_slip(
+    typed: float, recent: list[float], expected: Doubt | None
+) -> None:
+    assert doubt(typed, recent) == expected
+
+
+def test_the_best_value_ignores_one_still_in_doubt() -> None:
+    t = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    history = [
+        Measurement(t, Reach(cm=12.0), "single"),
+        Measurement(t.replace(hour=10), Reach(cm=-12.0), "single", confirmed=False),
+    ]
+    report = progress(history, [], t, ZoneInfo("UTC"))
+    assert report.best is not None and report.best.reach.cm == 12.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -122,3 +123,22 @@ async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Repositorie
         raise AssertionError(f"still due: {row}")
 
     assert await storage.schedules.claim_due(due + timedelta(hours=23), 10, nothing_expected) == (0, 0)
+
+
+async def test_a_claimed_reminder_records_the_routine_it_offers(storage: Repositories) -> None:
+    """Resolved as it is claimed: the chosen routine; none chosen and none finished, the
+    default; a chosen routine whose file is gone, the default too."""
+    clock = ManualClock(MONDAY_9)
+    service = reminders(storage, clock)
+    await service.set_daily(1, 1, "u", time(12, 30), Weekdays.workdays(), routine_id="desk-break")
+    await service.set_daily(2, 2, "u", time(12, 30), Weekdays.workdays())
+    await service.set_daily(3, 3, "u", time(12, 30), Weekdays.workdays())
+    [row] = await storage.schedules.schedules_of(3)
+    await storage.schedules.save_schedule(replace(row, routine_id="gone"))
+    assert [row.routine_id for user in (1, 2, 3) for row in await storage.schedules.schedules_of(user)] == [
+        "desk-break", None, "gone"
+    ]
+    clock.set(MONDAY_9.replace(hour=12, minute=30))
+    assert await service.sweep() == 3
+    offered = {d.user_id: d.routine_id for d in await storage.deliveries.pending_deliveries(10)}
+    assert offered == {1: "desk-break", 2: "hamstrings", 3: "hamstrings"}

@@ -13,6 +13,7 @@ from bot.domain.schedule_input import (
     PauseUntil,
     RemindAt,
     TurnOff,
+    UnknownRoutine,
     parse_clock,
     parse_days,
     parse_duration,
@@ -90,6 +91,73 @@ def test_remind_arguments() -> None:
         parse_remind([])
     with pytest.raises(InputError):
         parse_remind(["25:99"])
+
+
+ROUTINE_IDS = ("hamstrings", "desk-break", "neck-shoulders", "wrists")
+WEEKDAYS = Weekdays.workdays()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["12:30", "desk-break"], RemindAt(time(12, 30), WEEKDAYS, "desk-break")),
+        (["8:05", "mon,wed,fri", "wrists"], RemindAt(time(8, 5), Weekdays.of(0, 2, 4), "wrists")),
+        (["8:05", "wrists", "mon,wed,fri"], RemindAt(time(8, 5), Weekdays.of(0, 2, 4), "wrists")),
+        (["12:30pm", "mon-fri", "neck-shoulders"], RemindAt(time(12, 30), WEEKDAYS, "neck-shoulders")),
+        (["12:30", "pm", "Desk-Break"], RemindAt(time(12, 30), WEEKDAYS, "desk-break")),
+        (["7:15", "mon", "wrists", "wed"], RemindAt(time(7, 15), Weekdays.of(0, 2), "wrists")),
+        (["7:15", "every", "day", "wrists"], RemindAt(time(7, 15), Weekdays(0b1111111), "wrists")),
+        (["noon", "weekends", "hamstrings"], RemindAt(time(12, 0), Weekdays.of(5, 6), "hamstrings")),
+        (["12:30", "mon-fri"], RemindAt(time(12, 30), WEEKDAYS, None)),
+        (["12:30"], RemindAt(time(12, 30), WEEKDAYS, None)),
+    ],
+)
+def test_remind_with_a_routine(args: list[str], expected: RemindAt) -> None:
+    assert parse_remind(args, ROUTINE_IDS) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        (["12:30", "yoga"], "yoga"),
+        (["12:30", "mon-fri", "desk-brake"], "desk-brake"),
+        (["12:30", "desk_break"], None),  # not shaped like an id: the days problem instead
+        (["8:05", "mon,wed,fri", "Neck"], "Neck"),
+        (["9:00", "someday"], "someday"),
+    ],
+)
+def test_an_unknown_routine_word_names_the_routines(args: list[str], word: str | None) -> None:
+    with pytest.raises(InputError) as error:
+        parse_remind(args, ROUTINE_IDS)
+    if word is None:
+        assert not isinstance(error.value, UnknownRoutine)
+        assert "list of days" in str(error.value)
+        return
+    assert isinstance(error.value, UnknownRoutine) and error.value.word == word
+    message = str(error.value)
+    assert f"“{word}” isn't a list of days or a routine I know" in message
+    assert "hamstrings, desk-break, neck-shoulders, wrists" in message and "/routines" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["12:30", "desk-break", "wrists"], "one routine per reminder"),
+        (["12:30", "wrists", "someday"], "list of days"),  # a routine given: the rest must be days
+        (["12:30", "mon;fri", "wrists"], "list of days"),
+        (["desk-break"], "isn't a time I can read"),
+        (["desk-break", "12:30"], "isn't a time I can read"),
+    ],
+)
+def test_bad_remind_arguments_with_routines(args: list[str], reason: str) -> None:
+    with pytest.raises(InputError, match=reason):
+        parse_remind(args, ROUTINE_IDS)
+
+
+def test_without_known_routines_a_routine_word_is_unknown() -> None:
+    with pytest.raises(UnknownRoutine) as error:
+        parse_remind(["12:30", "desk-break"])
+    assert str(error.value) == "“desk-break” isn't a list of days or a routine I know"
 
 
 def test_durations() -> None:

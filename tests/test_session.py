@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import session as machine
 from bot.domain.routines import parse_routine
-from bot.domain.session import Ended, HalfwayCue, PoseStarted, SessionError, Status
+from bot.domain.session import Countdown, Ended, HalfwayCue, PoseStarted, SessionError, Status
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,19 +57,38 @@ def test_start_runs_the_first_step_with_its_full_hold() -> None:
     session = started()
     assert session.step_index == 0 and not session.paused
     assert session.step_ends_at() == at(30)
-    # The half-way cue is the first thing due.
-    assert session.next_event_at(ROUTINE) == at(15)
+    # The card's first countdown redraw (at 0:20 left) is the first thing due.
+    assert session.shown_left == 30
+    assert session.next_event_at(ROUTINE) == at(10)
 
 
 def test_tick_before_anything_is_due_changes_nothing() -> None:
     session = started()
-    assert machine.tick(session, ROUTINE, at(10)) == (session, [])
+    assert machine.tick(session, ROUTINE, at(9.9)) == (session, [])
+
+
+def test_the_card_is_redrawn_at_coarse_marks_and_at_the_halfway_cue() -> None:
+    session = started()
+    session, events = machine.tick(session, ROUTINE, at(10))
+    assert events == [Countdown(0)] and session.shown_left == 20
+    assert session.next_event_at(ROUTINE) == at(15)  # the half-way cue
+    session, events = machine.tick(session, ROUTINE, at(15))
+    assert events == [HalfwayCue(0)] and session.shown_left == 15
+    # 0:10 left is a mark; 0:05 left too; nothing in between.
+    assert session.next_event_at(ROUTINE) == at(20)
+    assert machine.tick(session, ROUTINE, at(19.9))[1] == []
+    session, events = machine.tick(session, ROUTINE, at(20))
+    assert events == [Countdown(0)]
+    session, events = machine.tick(session, ROUTINE, at(25))
+    assert events == [Countdown(0)] and session.shown_left == 5
+    assert session.next_event_at(ROUTINE) == at(30)  # then the step ends
 
 
 def test_halfway_cue_once_then_the_step_ends_and_the_next_begins() -> None:
-    session = started()
+    session = replace(started(), shown_left=None)  # no countdown, to see the cue alone
     session, events = machine.tick(session, ROUTINE, at(15))
     assert events == [HalfwayCue(0)]
+    session = replace(session, shown_left=None)
     assert session.next_event_at(ROUTINE) == at(30)
     assert machine.tick(session, ROUTINE, at(16))[1] == []
 
@@ -230,7 +249,7 @@ def test_an_answer_during_the_hold_is_noted_and_the_hold_runs_to_its_end() -> No
     assert events == [] and noted.step_index == 0 and noted.reach_answered
     corrected, events = machine.answer(noted, ASSESSED, at(6), step_index=0)  # a correction
     assert events == [] and corrected.step_index == 0
-    assert machine.tick(corrected, ASSESSED, at(9.9)) == (corrected, [])  # the hold goes on
+    assert machine.tick(corrected, ASSESSED, at(9.9))[0].step_index == 0  # the hold goes on
     moved, events = machine.tick(corrected, ASSESSED, at(10))
     assert events == [PoseStarted(1)] and moved.steps_done == 1  # no question: it was answered
     assert not moved.reach_answered and moved.active_seconds == 10
@@ -282,3 +301,84 @@ def test_a_routine_counts_as_done_only_with_half_its_hold_time_held() -> None:
     half = machine.HELD_ENOUGH * ROUTINE.total_seconds
     assert machine.held_enough(half, ROUTINE)
     assert not machine.held_enough(half - 0.5, ROUTINE)
+
+
+READY_THEN_EXTRA = parse_routine(
+    """
+id = "ready"
+title = "Ready"
+summary = "A lead-in and an optional finisher."
+
+[[steps]]
+name = "Stand"
+kind = "stretch"
+seconds = 20
+cues = ["a"]
+
+[[steps]]
+name = "Kneel"
+kind = "stretch"
+seconds = 30
+get_ready = 6
+cues = ["b"]
+
+[[steps]]
+name = "Extra"
+kind = "dynamic"
+seconds = 20
+optional = true
+cues = ["c"]
+""",
+    "ready.toml",
+)
+
+
+def second_step_started() -> machine.Session:
+    session, _ = machine.start(READY_THEN_EXTRA, user_id=7, chat_id=7, now=T0)
+    session, events = machine.tick(replace(session, id=1), READY_THEN_EXTRA, at(20))
+    assert events == [PoseStarted(1)]
+    return session
+
+
+def test_a_step_with_a_lead_in_gets_ready_first_and_that_time_is_not_held() -> None:
+    session = second_step_started()
+    assert session.getting_ready and session.step_ends_at() == at(26)
+    assert session.next_event_at(READY_THEN_EXTRA) == at(26)  # no countdown redraws while getting ready
+    session, events = machine.tick(session, READY_THEN_EXTRA, at(26))
+    assert events == [machine.HoldStarted(1)]
+    assert not session.getting_ready and session.step_ends_at() == at(56) and session.shown_left == 30
+    assert session.active_seconds == 20  # the first step only
+
+
+def test_skipping_while_getting_ready_holds_nothing() -> None:
+    session, _ = machine.skip(second_step_started(), READY_THEN_EXTRA, at(24), step_index=1)
+    assert session.active_seconds == 20 and session.steps_skipped == 1
+
+
+def test_an_optional_step_is_offered_not_run() -> None:
+    session = second_step_started()
+    session, _ = machine.tick(session, READY_THEN_EXTRA, at(26))
+    offered, events = machine.tick(session, READY_THEN_EXTRA, at(56))
+    assert events == [machine.OptionalOffered(2)]
+    assert offered.offering and offered.step_ends_at() is None and offered.active_seconds == 50
+    assert offered.next_event_at(READY_THEN_EXTRA) == at(56) + machine.OFFER_WAIT
+    with pytest.raises(SessionError):
+        machine.pause(offered, at(57))
+
+    added, events = machine.add_optional(offered, READY_THEN_EXTRA, at(60), step_index=2)
+    assert events == [PoseStarted(2)] and not added.offering and added.step_ends_at() == at(80)
+    done, events = machine.tick(added, READY_THEN_EXTRA, at(80))
+    assert events == [Ended(Status.FINISHED)] and done.active_seconds == 70
+
+    finished, events = machine.finish_here(offered, at(60), step_index=2)
+    assert events == [Ended(Status.FINISHED)] and finished.active_seconds == 50
+    assert machine.completed(finished, READY_THEN_EXTRA)  # the optional step is not owed
+
+    lapsed, events = machine.tick(offered, READY_THEN_EXTRA, at(56) + machine.OFFER_WAIT)
+    assert events == [Ended(Status.FINISHED)] and lapsed.status is Status.FINISHED
+
+
+def test_the_offer_buttons_only_work_while_offered() -> None:
+    with pytest.raises(SessionError) as error:
+        machine.add_optional(second_step_started(), READY_THEN_EXTRA, at(21), step_index=1)
+    assert error.value.reason == machine.NOT_OFFERED

@@ -102,8 +102,10 @@ async def test_a_session_round_trips_and_is_found_when_due(storage: Repositories
     stored = await storage.sessions.insert_session(session, session.next_event_at(ROUTINE))
     assert stored.id is not None
     assert await storage.sessions.get_session(stored.id) == stored
-    assert await storage.sessions.due_sessions(T0 + timedelta(seconds=14), 10) == []
-    due = await storage.sessions.due_sessions(T0 + timedelta(seconds=15), 10)
+    due_at = session.next_event_at(ROUTINE)
+    assert due_at is not None and due_at > T0
+    assert await storage.sessions.due_sessions(due_at - timedelta(seconds=1), 10) == []
+    due = await storage.sessions.due_sessions(due_at, 10)
     assert [d.session_id for d in due] == [stored.id]
 
 

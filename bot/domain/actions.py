@@ -22,6 +22,9 @@ class Verb(StrEnum):
     SKIP = "s"
     STOP = "x"
     CONTINUE = "c"
+    #: An optional step on offer: run it, or finish the routine here.
+    ADD = "a"
+    FINISH = "f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,29 @@ class ReachAnswer:
     landmark: str | None
 
 
+class Feeling(StrEnum):
+    """The end-of-routine check-in: how did that feel?"""
+
+    FINE = "fine"
+    TIGHT = "tight"
+    PAIN = "pain"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    session_id: int
+    feeling: Feeling
+
+
+@dataclass(frozen=True, slots=True)
+class SettleDoubt:
+    """"Did you mean ...?": keep the value as typed (``tenths`` None) or take the one meant,
+    in tenths of a centimetre."""
+
+    measurement_id: int
+    tenths: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Forget:
     """/forget's confirmation: ``confirmed`` False is the "keep my data" button."""
@@ -100,14 +126,14 @@ class Forget:
 
 Action = (
     StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder
-    | AskTimezone | ReachAnswer | Forget
+    | AskTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt
 )
 
 # Whole-string patterns, applied with fullmatch.
 _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     (re.compile(rf"go:(?P<routine_id>{_ROUTINE_ID})"), StartRoutine),
     (
-        re.compile(rf"ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxc])"),
+        re.compile(rf"ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxcaf])"),
         SessionAction,
     ),
     (re.compile(rf"new:(?P<session_id>{_ID}):(?P<routine_id>{_ROUTINE_ID})"), StartOver),
@@ -123,6 +149,8 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
         ReachAnswer,
     ),
     (re.compile(r"forget:(?P<answer>yes|no)"), Forget),
+    (re.compile(rf"feel:(?P<session_id>{_ID}):(?P<feeling>fine|tight|pain)"), CheckIn),
+    (re.compile(rf"dm:(?P<measurement_id>{_ID}):(?P<tenths>keep|-?[0-9]{{1,4}})"), SettleDoubt),
 ]
 
 
@@ -146,6 +174,10 @@ def encode(action: Action) -> str:
             data = f"rch:{session_id}:{step_index}:{landmark or 'skip'}"
         case Forget(confirmed):
             data = f"forget:{'yes' if confirmed else 'no'}"
+        case CheckIn(session_id, feeling):
+            data = f"feel:{session_id}:{feeling.value}"
+        case SettleDoubt(measurement_id, tenths):
+            data = f"dm:{measurement_id}:{'keep' if tenths is None else tenths}"
     assert len(data.encode()) <= 64, data
     return data
 
@@ -175,6 +207,11 @@ def decode(data: str | None) -> Action | None:
             return ReachAnswer(int(fields["session_id"]), int(fields["step_index"]), landmark)
         if kind is Forget:
             return Forget(fields["answer"] == "yes")
+        if kind is CheckIn:
+            return CheckIn(int(fields["session_id"]), Feeling(fields["feeling"]))
+        if kind is SettleDoubt:
+            tenths = None if fields["tenths"] == "keep" else int(fields["tenths"])
+            return SettleDoubt(int(fields["measurement_id"]), tenths)
         bare: Action = kind()  # the remaining kinds take no fields
         return bare
     return None

@@ -18,13 +18,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
-from statistics import fmean
+from statistics import fmean, median
 from zoneinfo import ZoneInfo
 
 CONVENTION = "ftf-cm"  # fingertip-to-floor, cm, + above the floor, 0 touching, - past it
 MIN_CM, MAX_CM = -40.0, 120.0
 MDC_CM = 4.0
 CM_PER_INCH = 2.54
+#: A new value this far (cm) from the user's recent ones is asked about before it counts.
+DOUBT_CM = 20.0
+#: How many recent numeric values "recent" means.
+RECENT_VALUES = 5
 
 
 class Landmark(Enum):
@@ -169,6 +173,32 @@ class Measurement:
     reach: Reach
     phase: str  # "before", "after" or "single"
     session_id: int | None = None
+    #: False while a value far from the user's recent ones waits for "did you mean...?".
+    confirmed: bool = True
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Doubt:
+    """A new value far from the user's recent ones: their usual value, and what they may
+    have meant (a slipped sign, decimal point or unit), if one of those fits."""
+
+    usual_cm: float
+    suggestion_cm: float | None
+
+
+def doubt(cm: float, recent: list[float]) -> Doubt | None:
+    """Whether ``cm`` is more than :data:`DOUBT_CM` from the median of ``recent`` values (the
+    latest few numeric ones); None when it is not, or there is nothing to compare with."""
+    if not recent:
+        return None
+    usual = median(recent[-RECENT_VALUES:])
+    if abs(cm - usual) <= DOUBT_CM:
+        return None
+    slips = [-cm, cm / 10, cm * CM_PER_INCH]  # a sign, a decimal point, inches without the unit
+    fitting = [round(s, 1) for s in slips if MIN_CM <= s <= MAX_CM and abs(s - usual) <= MDC_CM * 2]
+    suggestion = min(fitting, key=lambda s: abs(s - usual)) if fitting else None
+    return Doubt(usual, suggestion)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +232,7 @@ def progress(
     values only ("before" a routine, or measured on their own); a warmed-up "after" reach is
     not comparable with a cold one."""
     ordered = sorted(measurements, key=lambda m: m.taken_at)
-    numeric = [m for m in ordered if m.reach.cm is not None]
+    numeric = [m for m in ordered if m.reach.cm is not None and m.confirmed]
     cold = [m for m in numeric if m.phase in {"before", "single"}]
     best = min(cold, key=lambda m: (m.reach.cm, m.taken_at)) if cold else None
     weeks: dict[date, list[float]] = {}

@@ -7,6 +7,7 @@ what was wrong; the handlers add examples. Nothing here touches storage or Teleg
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -101,6 +102,8 @@ def _day(name: str, original: str) -> int:
 class RemindAt:
     at: time
     days: Weekdays
+    #: The routine the reminder offers, as typed (a known id); None: the user's last one.
+    routine_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +111,27 @@ class TurnOff:
     pass
 
 
-def parse_remind(args: list[str]) -> RemindAt | TurnOff:
-    """`/remind` arguments: "12:30", "12:30 mon-fri", "7:15 am mon,wed", "off"."""
+class UnknownRoutine(InputError):
+    """A word after the time that is neither days nor a routine id we know."""
+
+    def __init__(self, word: str, routine_ids: Sequence[str]) -> None:
+        self.word = word
+        message = f"“{shown(word)}” isn't a list of days or a routine I know"
+        if routine_ids:
+            message += f". My routines: {', '.join(routine_ids)} (/routines describes them)"
+        super().__init__(message)
+
+
+_ID_LIKE = re.compile(r"[a-z0-9][a-z0-9-]*")
+_DAY_FILLERS = {"every", "day"}  # "every day" is days in two words
+
+
+def parse_remind(args: list[str], routine_ids: Sequence[str] = ()) -> RemindAt | TurnOff:
+    """`/remind` arguments: "12:30", "12:30 mon-fri", "7:15 am mon,wed", "off", and a routine
+    id from ``routine_ids`` anywhere after the time: "12:30 desk-break", "8:05 wrists mon,wed".
+
+    A word that is neither days nor a known routine raises :class:`UnknownRoutine` when it
+    could be a routine id (the user probably meant one), else the usual days problem."""
     if not args:
         raise InputError("tell me a time")
     if len(args) == 1 and args[0].lower() in {"off", "stop", "none"}:
@@ -118,8 +140,29 @@ def parse_remind(args: list[str]) -> RemindAt | TurnOff:
     if len(words) >= 2 and re.fullmatch(r"[ap]\.?m\.?", words[1], re.IGNORECASE):
         words[0:2] = [words[0] + words[1]]
     at = parse_clock(words[0])
-    days = parse_days(" ".join(words[1:])) if len(words) > 1 else Weekdays.workdays()
-    return RemindAt(at, days)
+    known = {routine_id.lower(): routine_id for routine_id in routine_ids}
+    chosen = [known[word.lower()] for word in words[1:] if word.lower() in known]
+    if len(chosen) > 1:
+        raise InputError("one routine per reminder, please")
+    rest = [word for word in words[1:] if word.lower() not in known]
+    try:
+        days = parse_days(" ".join(rest)) if rest else Weekdays.workdays()
+    except InputError:
+        stray = next((word for word in rest if not _is_days(word)), None)
+        if not chosen and stray is not None and _ID_LIKE.fullmatch(stray.lower()):
+            raise UnknownRoutine(stray, routine_ids) from None
+        raise
+    return RemindAt(at, days, chosen[0] if chosen else None)
+
+
+def _is_days(word: str) -> bool:
+    if word.lower() in _DAY_FILLERS:
+        return True
+    try:
+        parse_days(word)
+    except InputError:
+        return False
+    return True
 
 
 def parse_duration(text: str) -> timedelta:

@@ -4,9 +4,11 @@ Every transition takes the session, the routine and ``now`` and returns a new se
 events the user should hear about. The caller persists the new session first, then tells the
 user, so a crash in between repeats a message at worst instead of losing a step.
 
-Timing model: while running, the current step ends at ``clock_started_at + remaining``. Pausing
+Timing model: while running, the current phase ends at ``clock_started_at + remaining``. Pausing
 freezes ``remaining`` and clears ``clock_started_at``; resuming restarts the clock with the
-frozen remainder.
+frozen remainder. A step may open with a short "get ready" phase (time to get into position,
+not counted as held), then its hold. The card shows the time left and is redrawn in place at
+the marks :mod:`bot.domain.countdown` sets (``shown_left`` is what it showed last).
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain import countdown
 from bot.domain.routines import Routine, Step, StepKind
 
 #: Sessions untouched for this long are closed quietly at start-up and by the sweep.
 ABANDON_AFTER = timedelta(hours=3)
 #: After an assessment hold, how long the routine waits for the reach answer before moving on.
 ANSWER_WAIT = timedelta(minutes=3)
+#: How long an optional step stays offered; unanswered, the routine finishes where it is.
+OFFER_WAIT = timedelta(minutes=3)
 #: A step noticed this late at most still ends on its schedule: the next one starts when the
 #: last one was due to end, so lateness never adds up over a routine. Later than this (the bot
 #: was stalled), the next step starts from now with its full time.
@@ -32,6 +37,17 @@ class Status(StrEnum):
     FINISHED = "finished"
     STOPPED = "stopped"
     ABANDONED = "abandoned"
+
+
+class Phase(StrEnum):
+    """Where an active session is within its current step."""
+
+    #: Getting into position: the clock runs, but it is not hold time.
+    READY = "ready"
+    #: The hold itself (or, once it ended at an assessment, the wait for the answer).
+    HOLD = "hold"
+    #: An optional step is offered ("Add it" / "Finish here") until ``awaiting_answer_until``.
+    OFFER = "offer"
 
 
 #: A routine walked through to its end counts as done (the celebration, streaks, "finished"
@@ -64,6 +80,7 @@ NOT_PAUSED = "not_paused"
 STALE_STEP = "stale_step"
 WAITING_FOR_ANSWER = "waiting_for_answer"
 NOT_ASSESSING = "not_assessing"
+NOT_OFFERED = "not_offered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +111,9 @@ class Session:
     #: The current assessment step got its answer during the hold: the hold runs to its end,
     #: then the routine moves on without asking.
     reach_answered: bool = False
+    phase: Phase = Phase.HOLD
+    #: The time left the card showed when last drawn (None: no countdown is running).
+    shown_left: float | None = None
     id: int | None = None
     #: Bumped on every stored change; guards against two writers racing.
     version: int = 0
@@ -108,7 +128,17 @@ class Session:
 
     @property
     def awaiting_answer(self) -> bool:
-        return self.is_active and self.awaiting_answer_until is not None
+        """An assessment hold is over and its reach answer is awaited."""
+        return self.is_active and self.awaiting_answer_until is not None and self.phase is not Phase.OFFER
+
+    @property
+    def offering(self) -> bool:
+        """An optional step is offered and the user's choice awaited."""
+        return self.is_active and self.phase is Phase.OFFER
+
+    @property
+    def getting_ready(self) -> bool:
+        return self.is_active and self.phase is Phase.READY
 
     def remaining_at(self, now: datetime) -> float:
         """Seconds left in the current step at ``now`` (never negative)."""
@@ -122,25 +152,36 @@ class Session:
         return self.clock_started_at + timedelta(seconds=self.remaining)
 
     def halfway_due_at(self, step: Step) -> datetime | None:
-        """When the current step's half-way cue is due, or None if there is none to send."""
-        if step.halfway is None or self.halfway_sent or self.clock_started_at is None:
+        """When the current step's half-way cue is due, or None if there is none to show."""
+        if step.halfway is None or self.halfway_sent or self.clock_started_at is None or self.phase is not Phase.HOLD:
             return None
         left_at_halfway = step.seconds - (step.halfway_at or 0)
         return self.clock_started_at + timedelta(seconds=max(0.0, self.remaining - left_at_halfway))
 
+    def redraw_due_at(self) -> datetime | None:
+        """When the card's countdown is next redrawn (None: not before the phase ends)."""
+        if self.shown_left is None or self.clock_started_at is None or self.phase is not Phase.HOLD:
+            return None
+        mark = countdown.next_mark(self.shown_left)
+        if mark is None:
+            return None
+        return self.clock_started_at + timedelta(seconds=max(0.0, self.remaining - mark))
+
     def next_event_at(self, routine: Routine) -> datetime | None:
         """The next moment the sweep must look at this session (None: nothing scheduled)."""
-        if self.awaiting_answer:
+        if self.awaiting_answer_until is not None:
             return self.awaiting_answer_until
         ends = self.step_ends_at()
         if ends is None:
             return None
         halfway = self.halfway_due_at(routine.step(self.step_index))
-        return min(ends, halfway) if halfway else ends
+        redraw = self.redraw_due_at()
+        return min(moment for moment in (ends, halfway, redraw) if moment is not None)
 
     def elapsed_running(self, now: datetime) -> float:
-        """Seconds the clock has run in the current segment (capped at the remainder)."""
-        if self.clock_started_at is None:
+        """Seconds of hold the clock has run in the current segment (capped at the remainder;
+        getting ready does not count)."""
+        if self.clock_started_at is None or self.phase is not Phase.HOLD:
             return 0.0
         return min(self.remaining, max(0.0, (now - self.clock_started_at).total_seconds()))
 
@@ -156,8 +197,32 @@ class PoseStarted:
 
 
 @dataclass(frozen=True, slots=True)
-class HalfwayCue:
+class HoldStarted:
+    """Getting ready is over; the hold's clock runs (the card is redrawn)."""
+
     step_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    """The card's countdown is due for a redraw."""
+
+    step_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class HalfwayCue:
+    """Half-way through a hold that has a half-way cue: the card shows it."""
+
+    step_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionalOffered:
+    """The routine's required steps are done; an optional one is offered."""
+
+    step_index: int
+    restored: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +246,7 @@ class Ended:
     status: Status
 
 
-Event = PoseStarted | HalfwayCue | ReachAsked | ReachNotAnswered | Ended
+Event = PoseStarted | HoldStarted | Countdown | HalfwayCue | ReachAsked | ReachNotAnswered | OptionalOffered | Ended
 
 
 # -- transitions --------------------------------------------------------------------------------
@@ -194,60 +259,81 @@ def start(routine: Routine, user_id: int, chat_id: int, now: datetime) -> tuple[
         routine_id=routine.id,
         started_at=now,
         updated_at=now,
-        clock_started_at=now,
-        remaining=float(routine.step(0).seconds),
     )
-    return session, [PoseStarted(0)]
+    return _enter(session, routine, 0, now), [PoseStarted(0)]
 
 
 def tick(session: Session, routine: Routine, now: datetime) -> tuple[Session, list[Event]]:
-    """Let time pass: end the step if its time is up, or send the half-way cue if due.
+    """Let time pass: end the phase if its time is up, or redraw the card if due.
 
-    An assessment step does not simply end: when its hold is over the user is asked for their
-    reach, and the routine waits up to :data:`ANSWER_WAIT` for it before moving on.
+    Getting ready ends in the hold. An assessment step does not simply end: when its hold is
+    over the user is asked for their reach, and the routine waits up to :data:`ANSWER_WAIT` for
+    it before moving on. An optional step on offer lapses after :data:`OFFER_WAIT`, and the
+    routine finishes where it is.
     """
     if not session.is_active or session.paused:
         return session, []
-    if session.awaiting_answer:
-        assert session.awaiting_answer_until is not None
+    if session.awaiting_answer_until is not None:
         if now < session.awaiting_answer_until:
             return session, []
+        if session.offering:
+            return _end(session, now, Status.FINISHED), [Ended(Status.FINISHED)]
         moved_on, events = _advance(session, routine, _on_schedule(session.awaiting_answer_until, now), skipped=False)
         return moved_on, [ReachNotAnswered(session.step_index), *events]
+    step = routine.step(session.step_index)
     ends = session.step_ends_at()
     assert ends is not None
     if now >= ends:
         now = _on_schedule(ends, now)
-        if asks_for_reach(routine.step(session.step_index)) and not session.reach_answered:
+        if session.phase is Phase.READY:
+            return (
+                replace(
+                    session,
+                    phase=Phase.HOLD,
+                    clock_started_at=now,
+                    remaining=float(step.seconds),
+                    shown_left=float(step.seconds),
+                    updated_at=now,
+                ),
+                [HoldStarted(session.step_index)],
+            )
+        if asks_for_reach(step) and not session.reach_answered:
             return (
                 replace(
                     session,
                     active_seconds=session.active_seconds + session.elapsed_running(now),
                     clock_started_at=None,
                     remaining=0.0,
+                    shown_left=None,
                     awaiting_answer_until=now + ANSWER_WAIT,
                     updated_at=now,
                 ),
                 [ReachAsked(session.step_index)],
             )
         return _advance(session, routine, now, skipped=False)
-    halfway = session.halfway_due_at(routine.step(session.step_index))
+    halfway = session.halfway_due_at(step)
     if halfway is not None and now >= halfway:
-        return replace(session, halfway_sent=True, updated_at=now), [HalfwayCue(session.step_index)]
+        drawn = replace(session, halfway_sent=True, shown_left=session.remaining_at(now), updated_at=now)
+        return drawn, [HalfwayCue(session.step_index)]
+    redraw = session.redraw_due_at()
+    if redraw is not None and now >= redraw:
+        return replace(session, shown_left=session.remaining_at(now), updated_at=now), [Countdown(session.step_index)]
     return session, []
 
 
 def pause(session: Session, now: datetime) -> Session:
     _require_active(session)
-    if session.awaiting_answer:
+    if session.awaiting_answer or session.offering:
         raise SessionError(WAITING_FOR_ANSWER)
     if session.paused:
         raise SessionError(ALREADY_PAUSED)
+    left = session.remaining_at(now)
     return replace(
         session,
-        remaining=session.remaining_at(now),
+        remaining=left,
         active_seconds=session.active_seconds + session.elapsed_running(now),
         clock_started_at=None,
+        shown_left=left,
         updated_at=now,
     )
 
@@ -256,7 +342,21 @@ def resume(session: Session, now: datetime) -> Session:
     _require_active(session)
     if not session.paused:
         raise SessionError(NOT_PAUSED)
-    return replace(session, clock_started_at=now, updated_at=now)
+    return replace(session, clock_started_at=now, shown_left=session.remaining, updated_at=now)
+
+
+def add_optional(
+    session: Session, routine: Routine, now: datetime, step_index: int
+) -> tuple[Session, list[Event]]:
+    """"Add it": run the optional step on offer."""
+    _require_offer(session, step_index)
+    return _enter(replace(session, awaiting_answer_until=None), routine, step_index, now), [PoseStarted(step_index)]
+
+
+def finish_here(session: Session, now: datetime, step_index: int) -> tuple[Session, list[Event]]:
+    """"Finish here": decline the optional step on offer; the routine is done."""
+    _require_offer(session, step_index)
+    return _end(session, now, Status.FINISHED), [Ended(Status.FINISHED)]
 
 
 def skip(
@@ -266,6 +366,8 @@ def skip(
     _require_active(session)
     if step_index != session.step_index:
         raise SessionError(STALE_STEP)
+    if session.offering:
+        raise SessionError(NOT_ACTIVE)
     return _advance(session, routine, now, skipped=True)
 
 
@@ -317,20 +419,18 @@ def restore(session: Session, routine: Routine, now: datetime) -> tuple[Session,
     starts over with its full hold rather than jumping ahead behind the user's back.
     """
     _require_active(session)
+    if session.offering:
+        session = replace(session, awaiting_answer_until=now + OFFER_WAIT, updated_at=now)
+        return session, [OptionalOffered(session.step_index, restored=True)]
     if session.paused:
         return session, [PoseStarted(session.step_index, restored=True)]
     if session.awaiting_answer:
         session = replace(session, awaiting_answer_until=now + ANSWER_WAIT, updated_at=now)
         return session, [PoseStarted(session.step_index, restored=True)]
-    step = routine.step(session.step_index)
     if session.remaining_at(now) <= 0:
-        session = replace(
-            session,
-            clock_started_at=now,
-            remaining=float(step.seconds),
-            halfway_sent=False,
-            updated_at=now,
-        )
+        session = _enter(session, routine, session.step_index, now)
+    else:
+        session = replace(session, shown_left=session.remaining_at(now), updated_at=now)
     return session, [PoseStarted(session.step_index, restored=True)]
 
 
@@ -354,16 +454,37 @@ def _advance(
     following = session.step_index + 1
     if following >= len(routine.steps):
         return _end(session, now, Status.FINISHED, counted=True), [Ended(Status.FINISHED)]
-    return (
-        replace(
+    if routine.step(following).optional:
+        offered = replace(
             session,
             step_index=following,
-            clock_started_at=now,
-            remaining=float(routine.step(following).seconds),
+            phase=Phase.OFFER,
+            clock_started_at=None,
+            remaining=0.0,
+            shown_left=None,
             halfway_sent=False,
+            awaiting_answer_until=now + OFFER_WAIT,
             updated_at=now,
-        ),
-        [PoseStarted(following)],
+        )
+        return offered, [OptionalOffered(following)]
+    return _enter(session, routine, following, now), [PoseStarted(following)]
+
+
+def _enter(session: Session, routine: Routine, index: int, now: datetime) -> Session:
+    """Begin step ``index``: getting ready first if the step asks for it, else the hold."""
+    step = routine.step(index)
+    phase, seconds = (Phase.READY, step.get_ready) if step.get_ready else (Phase.HOLD, step.seconds)
+    return replace(
+        session,
+        step_index=index,
+        phase=phase,
+        clock_started_at=now,
+        remaining=float(seconds),
+        shown_left=float(seconds),
+        halfway_sent=False,
+        reach_answered=False,
+        awaiting_answer_until=None,
+        updated_at=now,
     )
 
 
@@ -375,6 +496,7 @@ def _end(session: Session, now: datetime, status: Status, *, counted: bool = Fal
         active_seconds=active,
         clock_started_at=None,
         remaining=0.0,
+        shown_left=None,
         awaiting_answer_until=None,
         ended_at=now,
         updated_at=now,
@@ -384,3 +506,11 @@ def _end(session: Session, now: datetime, status: Status, *, counted: bool = Fal
 def _require_active(session: Session) -> None:
     if not session.is_active:
         raise SessionError(NOT_ACTIVE)
+
+
+def _require_offer(session: Session, step_index: int) -> None:
+    _require_active(session)
+    if not session.offering:
+        raise SessionError(NOT_OFFERED)
+    if step_index != session.step_index:
+        raise SessionError(STALE_STEP)

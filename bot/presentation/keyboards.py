@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from bot.domain.actions import (
     AskTimezone,
+    CheckIn,
+    Feeling,
     Forget,
     QuickReminder,
     ReachAnswer,
     ReminderAction,
     ReminderVerb,
     SessionAction,
+    SettleDoubt,
     ShowRoutines,
     StartOver,
     StartRoutine,
     Verb,
     encode,
 )
+from bot.domain.reach import Reach, describe_cm
 from bot.domain.routines import Routine, RoutineBook
 from bot.domain.session import Session
 from bot.presentation import texts
@@ -40,18 +44,47 @@ def pose_controls(session: Session) -> Keyboard:
 
 
 def reach_controls(session: Session) -> Keyboard:
-    """An assessment pose: landmarks, "skip measuring", then the usual controls."""
+    """An assessment pose: two rows, the measuring one (landmarks, "not now") and the usual
+    controls."""
     assert session.id is not None
     def answer(code: str | None) -> str:
         return encode(ReachAnswer(session.id, session.step_index, code))  # type: ignore[arg-type]
 
-    codes = list(texts.LANDMARK_BUTTONS)
+    measuring = [(label, answer(code)) for code, label in texts.LANDMARK_BUTTONS.items()]
+    return [[*measuring, (texts.BUTTON_SKIP_MEASURING, answer(None))], *pose_controls(session)]
+
+
+def optional_offer(session: Session) -> Keyboard:
+    """Under the offer of an optional step: run it, or finish here."""
+    assert session.id is not None
     return [
-        [(texts.LANDMARK_BUTTONS[c], answer(c)) for c in codes[:3]],
-        [(texts.LANDMARK_BUTTONS[c], answer(c)) for c in codes[3:]],
-        [(texts.BUTTON_SKIP_MEASURING, answer(None))],
-        *pose_controls(session),
+        [
+            (texts.BUTTON_ADD_IT, encode(SessionAction(session.id, session.step_index, Verb.ADD))),
+            (texts.BUTTON_FINISH_HERE, encode(SessionAction(session.id, session.step_index, Verb.FINISH))),
+        ]
     ]
+
+
+def check_in(session: Session, routine: Routine) -> Keyboard:
+    """Under the summary: how did it feel (three answers), then the usual way on."""
+    assert session.id is not None
+    return [
+        [(texts.FEELING_BUTTONS[f], encode(CheckIn(session.id, f))) for f in Feeling],
+        *after_session(routine),
+    ]
+
+
+def did_you_mean(measurement_id: int, typed: Reach, meant: float | None) -> Keyboard:
+    """Under "did you mean ...?": the value meant (if a slip explains it), or keep it as typed."""
+    row = []
+    if meant is not None:
+        row.append((f"✏️ {describe_cm(meant)}", encode(SettleDoubt(measurement_id, round(meant * 10)))))
+    row.append((texts.button_keep(typed), encode(SettleDoubt(measurement_id, None))))
+    return [row]
+
+
+def gentler(routine: Routine) -> Keyboard:
+    return [[(f"▶️ {routine.title}", encode(StartRoutine(routine.id)))]]
 
 
 def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:

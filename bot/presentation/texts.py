@@ -6,11 +6,13 @@ Texts stay short: users read them on a phone, often mid-stretch.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.domain.reach import MDC_CM, Change, Measurement, Progress, Reach, describe_cm
+from bot.domain.actions import Feeling
+from bot.domain.countdown import clock_text
+from bot.domain.reach import MDC_CM, Change, Doubt, Measurement, Progress, Reach, describe_cm
 from bot.domain.routines import Routine, RoutineBook, Step, StepKind
 from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
@@ -28,7 +30,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("stretch", "Start the 10-minute hamstrings & hips routine"),
     ("routines", "Pick a routine"),
     ("stop", "End the routine you are in"),
-    ("remind", "Daily reminder, e.g. /remind 12:30 mon-fri"),
+    ("remind", "Daily reminder, e.g. /remind 12:30 mon-fri desk-break"),
     ("nudges", "Stand-up nudges, e.g. /nudges 9-17 every 60"),
     ("reminders", "Your reminders and when the next one comes"),
     ("pause", "Silence reminders, e.g. /pause 2h or /pause until 15:30"),
@@ -103,50 +105,52 @@ def pose(
     *,
     seconds_left: float,
     note: str | None = None,
-    paused: bool = False,
     noted: str | None = None,
 ) -> str:
-    """The message for the session's current pose; ``noted`` acknowledges an answer on it."""
+    """The live card for the session's current pose: what to do, the time left (redrawn in
+    place as it runs), and ``noted`` acknowledging an answer on it."""
     index = session.step_index
     step = routine.step(index)
     upcoming = routine.next_step(index)
-    next_line = f"Next: {escape(upcoming.label)}" if upcoming else "Next: you're done"
+    last = upcoming is None or upcoming.optional
+    next_line = "Next: you're done" if last or upcoming is None else f"Next: {escape(upcoming.label)}"
+    position = "Extra" if step.optional else f"{index + 1}/{routine.required_steps}"
+    title = f"<b>{position} · {escape(_pose_title(step))}</b>"
+    tail = f"\n\n✅ {escape(noted)}" if noted else ""
+    head = f"<i>{escape(note)}</i>\n" if note else ""
     if session.awaiting_answer:  # the hold is over: just the question, short
-        question = f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>\n{REACH_QUESTION_WAITING}"
-        head = f"<i>{escape(note)}</i>\n" if note else ""
-        tail = f"\n\n✅ {escape(noted)}" if noted else ""
-        return f"{head}{question}\n\n{next_line}{tail}"
+        return f"{head}{title}\n{REACH_QUESTION_WAITING}\n\n{next_line}{tail}"
     parts: list[str] = []
-    if note:
-        parts.append(f"<i>{escape(note)}</i>")
     if index == 0 and not note:
         parts.append(f"<b>{escape(routine.title)}</b> · {duration(routine.total_seconds)}")
         parts.append(f"<i>{SAFETY_LINE}</i>")
         parts.append("")
-    parts.append(f"<b>{index + 1}/{len(routine.steps)} · {escape(_pose_title(step))}</b>")
-    parts.append(f"{_ACTION_WORD[step.kind]} {duration(seconds_left)}")
+    parts.append(title)
+    parts.append(_timer_line(session, step, seconds_left))
     parts.append("")
     parts += [f"• {escape(cue)}" for cue in step.cues]
+    if session.halfway_sent and step.halfway:
+        parts.append(f"💬 <i>{escape(step.halfway)}</i>")
     if step.kind is StepKind.ASSESS:
         parts.append("")
         parts.append(REACH_QUESTION)
     parts.append("")
     parts.append(next_line)
-    if paused:
-        parts.append("")
-        parts.append(f"⏸ <b>Paused</b> - {duration(seconds_left)} left")
-    if noted:
-        parts.append("")
-        parts.append(f"✅ {escape(noted)}")
-    return "\n".join(parts)
+    return f"{head}" + "\n".join(parts) + tail
 
 
-def halfway(step: Step) -> str:
-    return f"Halfway: {escape(step.halfway or '')}"
+def _timer_line(session: Session, step: Step, seconds_left: float) -> str:
+    """"⏱ 0:40 left", "⏳ Get ready: 0:06", or paused."""
+    left = clock_text(seconds_left)
+    if session.paused:
+        return f"⏸ <b>Paused</b> · {left} left" if not session.getting_ready else f"⏸ <b>Paused</b> · get ready: {left}"
+    if session.getting_ready:
+        return f"⏳ <b>Get ready: {left}</b>, then {_ACTION_WORD[step.kind].lower()} {duration(step.seconds)}"
+    return f"⏱ <b>{left} left</b> · {_ACTION_WORD[step.kind].lower()}"
 
 
-REACH_CONVENTION = "cm between fingertips and floor: 12 = above it, 0 = touching, -3 = past it"
-REACH_QUESTION = f"📏 Where do your fingertips reach? Tap a landmark, or send {REACH_CONVENTION}."
+REACH_CONVENTION = "the gap in cm: 12 above the floor, 0 touching, -3 past it"
+REACH_QUESTION = f"📏 Tap a landmark, or send {REACH_CONVENTION}."
 REACH_QUESTION_WAITING = (
     f"📏 Time's up: where did your fingertips reach? Tap a landmark, or send {REACH_CONVENTION}. "
     f"I'll move on in 3 min."
@@ -162,6 +166,25 @@ def reach_noted(reach: Reach | None, *, correctable: bool) -> str:
     return f"Noted: {reach.describe()}.{correction}"
 
 
+def did_you_mean(typed: Reach, doubt: Doubt) -> str:
+    """A value far from the user's recent ones: asked about before it counts as their best."""
+    usual = describe_cm(doubt.usual_cm)
+    if doubt.suggestion_cm is not None:
+        return (
+            f"🤔 {escape(typed.describe()).capitalize()}? That's far from your recent {usual}. "
+            f"Did you mean {describe_cm(doubt.suggestion_cm)}?"
+        )
+    return f"🤔 {escape(typed.describe()).capitalize()} is far from your recent {usual}. Is it right?"
+
+
+def button_keep(typed: Reach) -> str:
+    return f"✅ {typed.describe()} is right"
+
+
+def doubt_settled(reach: Reach) -> str:
+    return f"✅ Saved: {escape(reach.describe())}."
+
+
 def reach_problem(problem: str) -> str:
     return f"Hmm, {escape(problem)}. {REACH_EXAMPLES}"
 
@@ -170,7 +193,7 @@ def reach_logged_outside(reach: Reach) -> str:
     return f"✅ {escape(reach.describe()).capitalize()} - saved. /progress shows how you're doing."
 
 
-REACH_NOT_ANSWERED = "No answer, so I'm moving on without a measurement."
+REACH_NOT_ANSWERED = "No reach answer at the fold, so no measurement this time."
 REACH_USAGE = (
     "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
 )
@@ -242,19 +265,40 @@ def progress(report: Progress, zone: ZoneInfo) -> str:
 
 
 def chart_caption() -> str:
-    return "Your reach over time. Up is further; the grey band is measurement noise around your first check."
+    return (
+        "Your reach by day, up is further: each routine's before and after are joined, "
+        "and the grey band is measurement noise around your first check."
+    )
 
 
-def history(measurements: list[Measurement], total: int, zone: ZoneInfo) -> str:
+def history(
+    measurements: list[Measurement],
+    total: int,
+    zone: ZoneInfo,
+    check_ins: list[tuple[datetime, str, str]] | None = None,
+) -> str:
+    """The last measurements, newest first, and how the last routines felt (``check_ins``:
+    when, routine title, feeling)."""
+    lines: list[str] = []
     if not measurements:
-        return "No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds."
-    lines = [f"<b>Last {len(measurements)} of {total} measurements</b>"]
-    for m in reversed(measurements):
-        when = m.taken_at.astimezone(zone).strftime("%d %b %H:%M")
-        phase = {"before": " (before)", "after": " (after)"}.get(m.phase, "")
-        lines.append(f"{when}: {escape(m.reach.describe())}{phase}")
-    lines.append("\n/export sends all of it as a CSV file.")
+        lines.append("No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds.")
+    else:
+        lines.append(f"<b>Last {len(measurements)} of {total} measurements</b>")
+        for m in reversed(measurements):
+            when = m.taken_at.astimezone(zone).strftime("%d %b %H:%M")
+            phase = {"before": " (before)", "after": " (after)"}.get(m.phase, "")
+            lines.append(f"{when}: {escape(m.reach.describe())}{phase}")
+    if check_ins:
+        lines.append("\n<b>How your last routines felt</b>")
+        for ended_at, title, feeling in reversed(check_ins):
+            word = FEELING_WORDS.get(feeling, feeling)
+            lines.append(f"{ended_at.astimezone(zone):%d %b}, {escape(title)}: {escape(word)}")
+    if measurements or check_ins:
+        lines.append("\n/export sends all of it as a CSV file.")
     return "\n".join(lines)
+
+
+FEELING_WORDS = {"fine": "🙂 fine", "tight": "😬 tight", "pain": "🤕 painful"}
 
 
 FORGET_QUESTION = (
@@ -269,8 +313,17 @@ BUTTON_FORGET_YES = "🗑 Yes, delete everything"
 BUTTON_FORGET_NO = "Keep my data"
 
 
-def summary(routine: Routine, session: Session, change: Change | None = None) -> str:
-    poses = len(routine.steps)
+def summary(
+    routine: Routine,
+    session: Session,
+    change: Change | None = None,
+    *,
+    ask_feeling: bool = False,
+    feeling: Feeling | None = None,
+) -> str:
+    """The end-of-routine message; it asks how it felt (``ask_feeling``), and once answered
+    shows the answer instead (``feeling``)."""
+    poses = routine.required_steps
     if completed(session, routine):
         head = f"🎉 <b>{escape(routine.title)}</b> done!"
     elif session.status is Status.FINISHED:
@@ -279,16 +332,55 @@ def summary(routine: Routine, session: Session, change: Change | None = None) ->
     else:
         head = f"Stopped <b>{escape(routine.title)}</b>."
     shown_done = max(0, session.steps_done - session.cards_missed)
-    detail = f"You stretched for {duration(session.active_seconds)}: {shown_done} of {poses} poses done"
+    extras = max(0, session.steps_done + session.steps_skipped - poses)
+    detail = f"You stretched for {duration(session.active_seconds)}: {min(shown_done, poses)} of {poses} poses done"
     if session.steps_skipped:
         detail += f", {session.steps_skipped} skipped"
+    if extras and session.steps_done > poses:
+        detail += ", plus the extra"
     text = f"{head}\n{detail}."
     if session.cards_missed:
         missed = "1 pose" if session.cards_missed == 1 else f"{session.cards_missed} poses"
         text += f"\n⚠️ Telegram didn't let me show you {missed} in time, so I haven't counted them."
     if change is not None:
         text += "\n" + change_line(change)
+    if feeling is not None:
+        text += f"\n\n{FEELING_ANSWERED[feeling]}"
+    elif ask_feeling:
+        text += f"\n\n{FEELING_QUESTION}"
     return text
+
+
+FEELING_QUESTION = "How did that feel?"
+FEELING_ANSWERED = {
+    Feeling.FINE: "🙂 Felt fine. Nice work.",
+    Feeling.TIGHT: "😬 Felt tight. That eases with regular practice; go gently.",
+    Feeling.PAIN: "🤕 It hurt.",
+}
+
+
+def pain_advice(gentler: Routine | None) -> str:
+    """After "pain" at the check-in: what to do, what to watch for, when to get it seen."""
+    text = (
+        "🛟 <b>Sorry it hurt.</b> Stretching should feel like mild tension, never pain.\n"
+        "• Stop any move that hurts, and don't push through it next time.\n"
+        "• Sharp or shooting pain, numbness, tingling, or pain still there tomorrow: "
+        "see a doctor or physiotherapist before you stretch that area again.\n"
+        "• Recent injury or surgery? Get the go-ahead from a clinician first."
+    )
+    if gentler is not None:
+        text += (
+            f"\n\nNext time, try <b>{escape(gentler.title)}</b> ({duration(gentler.total_seconds)}): "
+            "easier on the body."
+        )
+    return text
+
+
+def optional_offer(routine: Routine, step: Step) -> str:
+    return (
+        f"That's all of <b>{escape(routine.title)}</b>. One more to finish? "
+        f"<b>{escape(step.label)}</b>, {duration(step.seconds)}: {escape(step.cues[0])}"
+    )
 
 
 def in_progress(routine: Routine, session: Session) -> str:
@@ -326,7 +418,10 @@ def something_went_wrong() -> str:
 
 # -- reminders -----------------------------------------------------------------------------------
 
-REMIND_EXAMPLES = "For example:\n/remind 12:30\n/remind 8:05 mon,wed,fri\n/remind 12:30pm mon-fri\n/remind off"
+REMIND_EXAMPLES = (
+    "For example:\n/remind 12:30\n/remind 8:05 mon,wed,fri\n/remind 12:30pm mon-fri\n"
+    "/remind 12:30 desk-break (a routine id from /routines)\n/remind off"
+)
 NUDGE_EXAMPLES = "For example:\n/nudges 9-17 every 60\n/nudges 9:30-17:30 every 45 mon-thu\n/nudges off"
 PAUSE_EXAMPLES = "For example:\n/pause 2h\n/pause 45m\n/pause until 15:30\n/pause off"
 TIMEZONE_EXAMPLES = "For example: /timezone Europe/Berlin or /timezone new york. You can also share your location."
@@ -336,11 +431,19 @@ def input_problem(problem: str, examples: str) -> str:
     return f"Hmm, {escape(problem)}.\n\n{examples}"
 
 
-def reminder_set(routine: Routine, at: time, days: Weekdays, next_when: str | None) -> str:
+def reminder_set(chosen: Routine | None, default: Routine, at: time, days: Weekdays, next_when: str | None) -> str:
+    """``chosen``: the routine picked with /remind (None: it offers the last one finished)."""
+    if chosen is not None:
+        offer = f"I'll offer <b>{escape(chosen.title)}</b> ({duration(chosen.total_seconds)})."
+    else:
+        offer = (
+            f"I'll offer the routine you last finished (<b>{escape(default.title)}</b>, "
+            f"{duration(default.total_seconds)}, until you finish one). "
+            f"To pick one: /remind {at.strftime('%H:%M')} and an id from /routines."
+        )
     return (
         f"⏰ Daily reminder set: {at.strftime('%H:%M')}, {days.describe()}.\n"
-        f"Next: {next_when or 'never (no days chosen)'}. I'll offer <b>{escape(routine.title)}</b> "
-        f"({duration(routine.total_seconds)})."
+        f"Next: {next_when or 'never (no days chosen)'}. {offer}"
     )
 
 
@@ -385,8 +488,10 @@ def location_unknown() -> str:
     return "I couldn't find a time zone at that spot. Try /timezone and your city instead."
 
 
-def daily_line(local_time: str, days: Weekdays, next_when: str | None) -> str:
-    return f"⏰ Daily reminder: {local_time}, {days.describe()} (next: {next_when or 'never'})"
+def daily_line(local_time: str, days: Weekdays, next_when: str | None, routine: Routine | None) -> str:
+    """``routine``: the one the reminder offers (None: the one the user last finished)."""
+    offer = f"<b>{escape(routine.title)}</b>" if routine is not None else "your last finished routine"
+    return f"⏰ Daily reminder: {local_time}, {days.describe()} (next: {next_when or 'never'}), {offer}"
 
 
 def nudge_line(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
@@ -466,8 +571,9 @@ TOAST_NOT_PAUSED = "Already running"
 TOAST_SKIPPED = "Skipped"
 TOAST_STOPPED = "Stopped"
 TOAST_STALE_STEP = "That pose is already over."
-TOAST_WAITING = "Waiting for your reach: tap a landmark or Skip measuring."
+TOAST_WAITING = "Waiting for your reach: tap a landmark or “Not now”."
 TOAST_SAVED = "Saved"
+TOAST_THANKS = "Thanks!"
 
 # -- traffic, groups, edits ------------------------------------------------------------------------
 
@@ -496,11 +602,12 @@ BUTTON_START_OVER = "🔄 Start over"
 BUTTON_AGAIN = "🔁 Go again"
 BUTTON_ALL_ROUTINES = "📋 Routines"
 BUTTON_START = "▶️ Start"
-BUTTON_SKIP_MEASURING = "Skip measuring"
-LANDMARK_BUTTONS = {
-    "knees": "Knees", "shin": "Mid-shin", "ankles": "Ankles",
-    "floor": "Touch floor", "knuckles": "Knuckles", "palms": "Palms flat",
-}
+BUTTON_SKIP_MEASURING = "Not now"
+BUTTON_ADD_IT = "➕ Add it"
+BUTTON_FINISH_HERE = "✅ Finish here"
+FEELING_BUTTONS = {Feeling.FINE: "🙂 Fine", Feeling.TIGHT: "😬 Tight", Feeling.PAIN: "🤕 Pain"}
+#: The measuring row at a fold: one row, short labels (knuckles and other values are typed).
+LANDMARK_BUTTONS = {"knees": "Knees", "shin": "Shins", "ankles": "Ankles", "floor": "Floor", "palms": "Palms"}
 BUTTON_SKIP_TODAY = "Skip today"
 BUTTON_MOVED = "✅ I already moved"
 BUTTON_SET_ZONE = "🌍 Set my time zone"

@@ -14,16 +14,20 @@ import logging
 import weakref
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.domain import session as machine
-from bot.domain.actions import SessionAction, StartOver, Verb
+from bot.domain.actions import CheckIn, Feeling, SessionAction, StartOver, Verb
 from bot.domain.clock import Clock, Sweeps
-from bot.domain.reach import Change, Landmark, Reach, compare
-from bot.domain.routines import Routine, RoutineBook
+from bot.domain.reach import Change, Doubt, Landmark, Reach, compare
+from bot.domain.routines import Routine, RoutineBook, RoutineError, Side, Step
 from bot.domain.session import (
+    Countdown,
     Ended,
     Event,
     HalfwayCue,
+    HoldStarted,
+    OptionalOffered,
     PoseStarted,
     ReachAsked,
     ReachNotAnswered,
@@ -31,8 +35,9 @@ from bot.domain.session import (
     SessionError,
     Status,
 )
-from bot.presentation import keyboards, texts
-from bot.services.messenger import Messenger, Outcome, Ticket, Traffic
+from bot.presentation import figures, keyboards, texts
+from bot.services.doubts import doubt_about
+from bot.services.messenger import Messenger, Outcome, Picture, Ticket, Traffic
 from bot.services.messenger import Status as SendStatus
 from bot.services.repositories import (
     DueSession,
@@ -54,12 +59,17 @@ RETRY_AFTER_FAILURE = timedelta(seconds=30)
 MIN_CARD_TTL = 10.0
 #: How long an answer waits to learn which message the card it answers became (see _card_on_screen).
 CARD_ID_WAIT_SECONDS = 5.0
+#: Telegram's limit on a picture's caption, in characters (a card too long goes without one).
+CAPTION_LIMIT = 1024
 #: Users remembered as having no running session, at most (then forgotten all at once).
 WITHOUT_SESSION_REMEMBERED = 100_000
 #: How long an end-of-routine summary stays worth sending (seconds).
 SUMMARY_TTL = 3600.0
 #: At the end of a routine, how long the summary waits to learn whether the last card arrived.
 LAST_CARD_WAIT = 2.0
+#: A routine held at least this long (seconds) ends with "How did that feel?"; one stopped at
+#: once does not.
+CHECK_IN_AFTER = 30.0
 
 _REFUSALS = {
     machine.NOT_ACTIVE: texts.TOAST_EXPIRED,
@@ -68,6 +78,7 @@ _REFUSALS = {
     machine.STALE_STEP: texts.TOAST_STALE_STEP,
     machine.WAITING_FOR_ANSWER: texts.TOAST_WAITING,
     machine.NOT_ASSESSING: texts.TOAST_STALE_STEP,
+    machine.NOT_OFFERED: texts.TOAST_STALE_STEP,
 }
 
 
@@ -101,6 +112,9 @@ class Coach:
         self._cards: dict[int, tuple[Ticket, asyncio.Task[None]]] = {}
         #: Users known to have no running session (see active_session).
         self._without_session: set[int] = set()
+        #: An answer acknowledged on a card, by session id: (step index, the words), so the
+        #: card's later redraws keep it (cosmetic: not kept over a restart).
+        self._noted: dict[int, tuple[int, str]] = {}
 
     @property
     def routines(self) -> RoutineBook:
@@ -156,7 +170,20 @@ class Coach:
                         await self._announce(session, routine, events)
                         return texts.TOAST_STOPPED
                     case Verb.CONTINUE:
-                        await self._announce(session, routine, [PoseStarted(session.step_index)])
+                        if session.offering:
+                            await self._announce(session, routine, [OptionalOffered(session.step_index)])
+                        else:
+                            await self._announce(session, routine, [PoseStarted(session.step_index)])
+                        return ""
+                    case Verb.ADD:
+                        session, events = machine.add_optional(session, routine, now, action.step_index)
+                        session = await self._save(session, routine)
+                        await self._announce(session, routine, events)
+                        return ""
+                    case Verb.FINISH:
+                        session, events = machine.finish_here(session, now, action.step_index)
+                        session = await self._save(session, routine)
+                        await self._announce(session, routine, events)
                         return ""
             except SessionError as refusal:
                 return _REFUSALS[refusal.reason]
@@ -217,9 +244,17 @@ class Coach:
             now = self._clock.now()
             if isinstance(found, str) or found[0].step_index != step_index:
                 if typed and reach is not None:
-                    if not await self._measurements.add_measurement(user_id, None, now, reach, "single", source):
+                    doubted = await doubt_about(self._measurements, user_id, reach)
+                    stored = await self._measurements.add_measurement(
+                        user_id, None, now, reach, "single", source, confirmed=doubted is None
+                    )
+                    if stored is None:
                         return texts.TOAST_SAVED  # this very message was stored before
-                    self._messenger.post(self._chat_of(found, user_id), texts.reach_logged_outside(reach))
+                    chat_id = self._chat_of(found, user_id)
+                    if doubted is not None:
+                        self._ask_what_was_meant(chat_id, stored, reach, doubted)
+                    else:
+                        self._messenger.post(chat_id, texts.reach_logged_outside(reach))
                     return texts.TOAST_SAVED
                 return found if isinstance(found, str) else texts.TOAST_STALE_STEP
             session, routine = found
@@ -232,24 +267,67 @@ class Coach:
             # Which message the answered card is, learnt while the session is still at its step
             # (once it moves on, a card arriving late clears itself and is not recorded).
             card_id = await self._card_on_screen(session)
+            doubted = await doubt_about(self._measurements, user_id, reach) if typed and reach is not None else None
+            stored = None
             async with self._transactions.transaction():
                 if session.reach_answered:  # a correction within the same hold replaces the answer
                     await self._measurements.forget_session_reach(user_id, session.id, phase)
                 if reach is not None:
-                    await self._measurements.add_measurement(user_id, session.id, now, reach, phase, source)
+                    stored = await self._measurements.add_measurement(
+                        user_id, session.id, now, reach, phase, source, confirmed=doubted is None
+                    )
                 moved_on = await self._save(moved_on, routine)
+            if doubted is not None and stored is not None and reach is not None:
+                self._ask_what_was_meant(session.chat_id, stored, reach, doubted)
             # Acknowledged on the card itself (an edit, no new notification): during the hold
             # the card keeps its countdown and buttons; after it, the question's buttons go.
             holding = not events
+            noted = texts.reach_noted(reach, correctable=holding)
+            if holding:
+                self._noted[session.id] = (step_index, noted)
             await self._show_pose_in_place(
                 moved_on if holding else session,
                 routine,
                 card_id=card_id,
-                noted=texts.reach_noted(reach, correctable=holding),
+                noted=noted,
                 keep_buttons=holding,
+                traffic=Traffic.CARD,
             )
             await self._announce(moved_on, routine, events)
             return texts.TOAST_SAVED if reach is not None else ""
+
+    async def check_in(self, user_id: int, answer: CheckIn, message_id: int | None) -> str:
+        """"How did that feel?": store the answer, show it on the summary (``message_id``), and
+        after "pain" give the safety advice and point to the gentler routine."""
+        session = await self._sessions.get_session(answer.session_id)
+        if session is None or session.is_active:
+            return texts.TOAST_EXPIRED
+        if session.user_id != user_id:
+            return texts.TOAST_NOT_YOURS
+        if not await self._sessions.record_feeling(user_id, answer.session_id, answer.feeling.value):
+            return texts.TOAST_EXPIRED
+        routine = self._routine_of(session)
+        if routine is not None and message_id is not None:
+            change = await self._session_change(session) if session.status is Status.FINISHED else None
+            self._messenger.edit(
+                session.chat_id,
+                message_id,
+                texts.summary(routine, session, change, feeling=answer.feeling),
+                keyboards.after_session(routine),
+            )
+        if answer.feeling is Feeling.PAIN:
+            gentler = self._routines.get(routine.gentler) if routine is not None and routine.gentler else None
+            self._messenger.post(
+                session.chat_id, texts.pain_advice(gentler), keyboards.gentler(gentler) if gentler else None
+            )
+        return texts.TOAST_THANKS
+
+    def _ask_what_was_meant(self, chat_id: int, measurement_id: int, reach: Reach, doubted: Doubt) -> None:
+        self._messenger.post(
+            chat_id,
+            texts.did_you_mean(reach, doubted),
+            keyboards.did_you_mean(measurement_id, reach, doubted.suggestion_cm),
+        )
 
     async def active_session(self, user_id: int) -> Session | None:
         """The user's running session, if any, for reading (a plain message asks this).
@@ -411,26 +489,42 @@ class Coach:
     async def _announce(
         self, session: Session, routine: Routine, events: Iterable[Event], note: str | None = None
     ) -> None:
-        """Tell the user what the transition they just went through means."""
+        """Tell the user what the transition they just went through means.
+
+        Only a new pose, an optional step's offer and the summary are new messages (they
+        notify); everything else redraws the card on screen.
+        """
         for event in events:
             match event:
                 case PoseStarted():
+                    self._noted.pop(session.id or 0, None)
                     await self._send_pose(session, routine, note)
-                case HalfwayCue(step_index):
-                    self._messenger.post(session.chat_id, texts.halfway(routine.step(step_index)), traffic=Traffic.CARD)
+                case HoldStarted():
+                    await self._show_pose_in_place(session, routine, traffic=Traffic.CARD)
+                case Countdown() | HalfwayCue():
+                    await self._show_pose_in_place(session, routine, traffic=Traffic.LIVE)
                 case ReachAsked():
-                    # The same step again, as a question: its first card already counted.
-                    await self._send_pose(session, routine, note=None, counts=False)
+                    await self._show_pose_in_place(session, routine, traffic=Traffic.CARD)
                 case ReachNotAnswered():
-                    self._messenger.post(session.chat_id, texts.REACH_NOT_ANSWERED, traffic=Traffic.CARD)
+                    note = texts.REACH_NOT_ANSWERED
+                case OptionalOffered():
+                    await self._send_card(
+                        session,
+                        texts.optional_offer(routine, routine.step(session.step_index)),
+                        keyboards.optional_offer(session),
+                        ttl=machine.OFFER_WAIT.total_seconds(),
+                        counts=False,
+                    )
                 case Ended(status):
+                    self._noted.pop(session.id or 0, None)
                     session = await self._settle_last_card(session, status)
                     await self._clear_buttons(session)
                     change = await self._session_change(session) if status is Status.FINISHED else None
+                    ask = session.active_seconds >= CHECK_IN_AFTER
                     self._messenger.post(
                         session.chat_id,
-                        texts.summary(routine, session, change),
-                        keyboards.after_session(routine),
+                        texts.summary(routine, session, change, ask_feeling=ask),
+                        keyboards.check_in(session, routine) if ask else keyboards.after_session(routine),
                         traffic=Traffic.CARD,
                         ttl=SUMMARY_TTL,  # worth reading long after the routine ended
                     )
@@ -445,13 +539,27 @@ class Coach:
         not be delivered before its hold ended, the session counts it as missed, and the summary
         says so instead of counting a pose the user never saw.
         """
-        assert session.id is not None
         now = self._clock.now()
-        text = texts.pose(
-            routine, session, seconds_left=session.remaining_at(now), note=note, paused=session.paused
-        )
+        text = texts.pose(routine, session, seconds_left=session.remaining_at(now), note=note)
         ttl = max(MIN_CARD_TTL, session.remaining_at(now))
-        ticket = self._messenger.post(session.chat_id, text, _controls(session, routine), traffic=Traffic.CARD, ttl=ttl)
+        picture = card_picture(routine.step(session.step_index), text)
+        await self._send_card(session, text, _controls(session, routine), ttl=ttl, counts=counts, picture=picture)
+
+    async def _send_card(
+        self,
+        session: Session,
+        text: str,
+        keyboard: keyboards.Keyboard,
+        *,
+        ttl: float,
+        counts: bool,
+        picture: Picture | None = None,
+    ) -> None:
+        """Post the session's new card (a pose, an offer) and take the buttons off the last."""
+        assert session.id is not None
+        ticket = self._messenger.post(
+            session.chat_id, text, keyboard, traffic=Traffic.CARD, ttl=ttl, picture=picture
+        )
         self._withdraw_card(session)
         await self._clear_buttons(session)
         task = asyncio.create_task(
@@ -527,6 +635,17 @@ class Coach:
             return None
         return outcome.message_id if outcome.delivered else None
 
+    def _card_known(self, session: Session) -> int | None:
+        """The message id of the session's current card if known now, without waiting: stored,
+        or the card's send already answered (its arrival not yet recorded)."""
+        if session.pose_message_id is not None:
+            return session.pose_message_id
+        found = self._cards.get(session.id or 0)
+        if found is None or not found[0].done():
+            return None
+        outcome = found[0].result()
+        return outcome.message_id if outcome.delivered else None
+
     async def _show_pose_in_place(
         self,
         session: Session,
@@ -535,21 +654,25 @@ class Coach:
         noted: str | None = None,
         keep_buttons: bool = True,
         card_id: int | None = None,
+        traffic: Traffic = Traffic.REPLY,
     ) -> None:
-        """Redraw the pose message in place: after pause/resume (paused marker, swapped first
-        button), or with an answer noted on it. ``card_id`` if already known."""
-        card_id = card_id or await self._card_on_screen(session)
+        """Redraw the pose card in place (an edit: no notification): its countdown, the
+        half-way cue, paused or resumed, the question once the hold is over, an answer noted.
+        ``card_id`` if already known. A countdown redraw (:attr:`Traffic.LIVE`) never waits
+        to learn which message the card is: a card that new needs no redraw yet."""
+        if card_id is None:
+            card_id = self._card_known(session) if traffic is Traffic.LIVE else await self._card_on_screen(session)
         if card_id is None:
             return
-        text = texts.pose(
-            routine,
-            session,
-            seconds_left=session.remaining_at(self._clock.now()),
-            paused=session.paused,
-            noted=noted,
-        )
+        if noted is None:
+            step_index, words = self._noted.get(session.id or 0, (None, None))
+            noted = words if step_index == session.step_index else None
+        text = texts.pose(routine, session, seconds_left=session.remaining_at(self._clock.now()), noted=noted)
         keyboard = _controls(session, routine) if keep_buttons else None
-        self._messenger.edit(session.chat_id, card_id, text, keyboard)
+        # The card went out as a picture with this text as its caption if the step has one
+        # (offers are plain text: an offer on screen is never redrawn as a pose).
+        as_caption = not session.offering and card_picture(routine.step(session.step_index), text) is not None
+        self._messenger.edit(session.chat_id, card_id, text, keyboard, traffic=traffic, caption=as_caption)
 
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""
@@ -566,7 +689,29 @@ class Coach:
         return found[0].chat_id if not isinstance(found, str) else user_id
 
 
+def check_pictures(book: RoutineBook) -> None:
+    """Every picture a routine names is drawn: raise RoutineError naming the first that isn't."""
+    drawn = figures.pose_names()
+    for routine in book.values():
+        for number, step in enumerate(routine.steps, start=1):
+            if step.picture_name is not None and step.picture_name not in drawn:
+                raise RoutineError(f"{routine.id}: step {number}: no picture called '{step.picture_name}'")
+
+
+def card_picture(step: Step, caption: str) -> Picture | None:
+    """The drawing on a step's card: drawn for the right side, mirrored for the left. None
+    without one (or if the card's words would not fit under a picture)."""
+    name = step.picture_name
+    if name is None or len(caption) > CAPTION_LIMIT:
+        return None
+    mirrored = step.side is Side.LEFT
+    key = f"pose:{name}:{'left' if mirrored else 'right'}"
+    return Picture(key, partial(figures.render_pose, name, mirrored=mirrored))
+
+
 def _controls(session: Session, routine: Routine) -> keyboards.Keyboard:
+    if session.offering:
+        return keyboards.optional_offer(session)
     if machine.asks_for_reach(routine.step(session.step_index)):
         return keyboards.reach_controls(session)
     return keyboards.pose_controls(session)

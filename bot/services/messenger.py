@@ -31,6 +31,9 @@ class Traffic(Enum):
     REMINDER = "reminder"
     #: Tidying up (taking stale buttons away): dropped first when the bot is busy.
     TIDY = "tidy"
+    #: A live card's countdown redrawn: worth sending only now, skipped (never queued) when
+    #: the bot is near Telegram's limits; the next redraw catches up.
+    LIVE = "live"
 
 
 class Status(StrEnum):
@@ -87,6 +90,10 @@ class Ticket:
     def done(self) -> bool:
         return self._future.done()
 
+    def result(self) -> Outcome:
+        """The outcome of a ticket that is done (see :meth:`done`)."""
+        return self._future.result()
+
     def cancel(self) -> bool:
         """Withdraw the message if it is still queued; True if it will not be sent."""
         return self._withdraw() if self._withdraw is not None and not self._future.done() else False
@@ -95,6 +102,15 @@ class Ticket:
 #: Runs right before each attempt to send (e.g. to record durably that a send is under way).
 #: Called before each attempt to send; returning False withdraws the message (CANCELLED).
 BeforeAttempt = Callable[[], Awaitable[bool | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image to send with a message, drawn on demand: ``key`` names it (the same key, the
+    same image), so it is uploaded once and reused after that."""
+
+    key: str
+    render: Callable[[], bytes]
 
 
 class Messenger(Protocol):
@@ -107,8 +123,10 @@ class Messenger(Protocol):
         traffic: Traffic = Traffic.REPLY,
         ttl: float | None = None,
         before_attempt: BeforeAttempt | None = None,
+        picture: Picture | None = None,
     ) -> Ticket:
-        """Queue a message; ``ttl`` is how many seconds it stays worth sending."""
+        """Queue a message (with ``picture``, the text is its caption); ``ttl`` is how many
+        seconds it stays worth sending."""
 
     def edit(
         self,
@@ -118,8 +136,10 @@ class Messenger(Protocol):
         keyboard: Keyboard | None,
         *,
         traffic: Traffic = Traffic.REPLY,
+        caption: bool = False,
     ) -> Ticket:
-        """Replace a message's text and buttons (no notification)."""
+        """Replace a message's text (``caption``: a picture's caption) and buttons (no
+        notification)."""
 
     def clear_buttons(self, chat_id: int, message_id: int) -> Ticket:
         """Remove the buttons under a message (tidying: may be dropped when busy)."""

@@ -9,18 +9,23 @@ import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.actions import SettleDoubt
 from bot.domain.clock import Clock
 from bot.domain.reach import Reach, progress
 from bot.domain.routines import RoutineBook
 from bot.domain.session import held_enough
-from bot.presentation import texts
+from bot.presentation import keyboards, texts
 from bot.presentation.chart import reach_chart
+from bot.presentation.keyboards import Keyboard
+from bot.services.doubts import doubt_about
 from bot.services.repositories import FinishedSession, MeasurementStore, SessionStore, UserDataStore, UserStore
 
 HISTORY_LENGTH = 10
+#: How many end-of-routine check-ins /history lists.
+CHECK_INS_SHOWN = 5
 EXPORT_COLUMNS = [
     "record", "id", "time_utc", "session_id", "value_cm", "landmark", "phase", "convention",
-    "routine", "status", "detail",
+    "routine", "status", "detail", "feeling",
 ]
 
 
@@ -52,13 +57,30 @@ class ProgressReport:
 
     async def log(
         self, user_id: int, chat_id: int, first_name: str, reach: Reach, source: str | None = None
-    ) -> str:
-        """`/reach` outside a routine: a measurement of its own. ``source`` names the message it
-        came from, so the same message handled twice stores it once."""
+    ) -> tuple[str, Keyboard | None]:
+        """`/reach` outside a routine: a measurement of its own, and the answer to show.
+        ``source`` names the message it came from, so the same message handled twice stores it
+        once. A value far from the user's recent ones is kept but asked about."""
         now = self._clock.now()
         await self._users.upsert_user(user_id, first_name, now)
-        await self._measurements.add_measurement(user_id, None, now, reach, "single", source)
-        return texts.reach_logged_outside(reach)
+        doubted = await doubt_about(self._measurements, user_id, reach)
+        stored = await self._measurements.add_measurement(
+            user_id, None, now, reach, "single", source, confirmed=doubted is None
+        )
+        if doubted is not None and stored is not None:
+            return texts.did_you_mean(reach, doubted), keyboards.did_you_mean(stored, reach, doubted.suggestion_cm)
+        return texts.reach_logged_outside(reach), None
+
+    async def settle_doubt(self, user_id: int, answer: SettleDoubt) -> str | None:
+        """"Did you mean ...?" answered: the text the question becomes, or None if there is
+        nothing to settle (already answered, or deleted)."""
+        cm = answer.tenths / 10 if answer.tenths is not None else None
+        if not await self._measurements.settle_doubt(user_id, answer.measurement_id, cm):
+            return None
+        settled = next(
+            (m for m in await self._measurements.measurements_of(user_id) if m.id == answer.measurement_id), None
+        )
+        return texts.doubt_settled(settled.reach) if settled is not None else None
 
     async def summary(self, user_id: int) -> tuple[str, bytes | None]:
         """The /progress text, and a chart when there is anything to draw."""
@@ -79,7 +101,15 @@ class ProgressReport:
     async def history(self, user_id: int) -> str:
         zone = await self._zone(user_id)
         measurements = await self._measurements.measurements_of(user_id)
-        return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone)
+        check_ins = [
+            (record.ended_at, self._title(record.routine_id), record.feeling)
+            for record in (await self._sessions.check_ins(user_id))[-CHECK_INS_SHOWN:]
+        ]
+        return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone, check_ins)
+
+    def _title(self, routine_id: str) -> str:
+        routine = self._routines.get(routine_id)
+        return routine.title if routine is not None else routine_id
 
     async def export_csv(self, user_id: int) -> bytes | None:
         """Everything stored about the user as one CSV: profile, schedules, reminders sent,
@@ -115,6 +145,7 @@ class ProgressReport:
                 "routine": session["routine_id"], "status": session["status"],
                 "detail": f"done={session['steps_done']}; skipped={session['steps_skipped']}; "
                           f"seconds={round(session['active_seconds'])}",
+                "feeling": session.get("feeling") or "",
             })
         for measurement in rows["measurements"]:
             writer.writerow({

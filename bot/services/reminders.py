@@ -93,16 +93,28 @@ class Reminders:
     async def zone_of(self, user_id: int) -> ZoneInfo:
         return ZoneInfo(await self.zone_name(user_id))
 
-    async def set_daily(self, user_id: int, chat_id: int, first_name: str, at: time, days: Weekdays) -> str:
+    def routine_ids(self) -> list[str]:
+        """The ids a daily reminder can be set to offer (as `/remind 12:30 desk-break`)."""
+        return list(self._routines)
+
+    async def set_daily(
+        self, user_id: int, chat_id: int, first_name: str, at: time, days: Weekdays, routine_id: str | None = None
+    ) -> str:
+        """Set the user's daily reminder. With ``routine_id`` (a known id) it always offers that
+        routine; without, the routine the user last finished (else the default)."""
+        chosen = self._routines.get(routine_id) if routine_id else None
         user = await self._user(user_id, chat_id, first_name)
         zone = self._zone(user)
         now = self._clock.now()
         sent_before = await self._last_key(user_id, Kind.DAILY)
         next_due = next_unsent_daily(now, at, days, zone, sent_before)
         await self._schedules.save_schedule(
-            ScheduleRow(user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due)
+            ScheduleRow(
+                user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due,
+                routine_id=chosen.id if chosen else None,
+            )
         )
-        reply = texts.reminder_set(self._routines.default, at, days, self._when(next_due, now, zone))
+        reply = texts.reminder_set(chosen, self._routines.default, at, days, self._when(next_due, now, zone))
         return reply + await self._zone_hint(user)
 
     async def set_nudges(
@@ -137,7 +149,9 @@ class Reminders:
         for row in rows:
             when = self._when(row.next_due_at, now, zone)
             if row.kind == Kind.DAILY:
-                lines.append(texts.daily_line(row.local_time or "", Weekdays(row.days), when))
+                # A chosen routine whose file is gone: the reminder offers the default instead.
+                chosen = self._chosen(row.routine_id) or (self._routines.default if row.routine_id else None)
+                lines.append(texts.daily_line(row.local_time or "", Weekdays(row.days), when, chosen))
             elif row.kind == Kind.NUDGE:
                 lines.append(texts.nudge_line(_window(row), Weekdays(row.days), when))
             else:
@@ -184,9 +198,15 @@ class Reminders:
         delivery, user = found
         now = self._clock.now()
         until = now + timedelta(minutes=minutes)
-        postponed = Kind.NUDGE.value if delivery.kind in NUDGE_DELIVERIES else Kind.DAILY.value
+        nudge = delivery.kind in NUDGE_DELIVERIES
+        postponed = Kind.NUDGE.value if nudge else Kind.DAILY.value
+        # A snoozed reminder comes back offering the very routine it offered.
+        offered = None if nudge else self.routine_for(delivery).id
         await self._schedules.save_schedule(
-            ScheduleRow(user_id, Kind.SNOOZE.value, None, 0, None, None, None, until, snoozed_kind=postponed)
+            ScheduleRow(
+                user_id, Kind.SNOOZE.value, None, 0, None, None, None, until,
+                snoozed_kind=postponed, routine_id=offered,
+            )
         )
         when = self._when(until, now, self._zone(user))
         # The reminder says on itself when it comes back, and keeps Start and Skip today.
@@ -333,17 +353,22 @@ class Reminders:
         decision = decide(due, now)
         if decision.skip is not None:
             log.debug("Not sending %s to user %s: %s", decision.key, schedule.user_id, decision.skip)
+        kind = _delivery_kind(schedule)
         return Claim(
             user_id=schedule.user_id,
             kind=schedule.kind,
             was_due_at=schedule.next_due_at,
             next_due_at=decision.next_due_at,
-            delivery=(
-                (row.chat_id, decision.key, decision.late_by.total_seconds(), _delivery_kind(schedule))
-                if decision.send
-                else None
-            ),
+            delivery=(row.chat_id, decision.key, decision.late_by.total_seconds(), kind) if decision.send else None,
+            routine_id=self._offer(row).id if decision.send and kind not in NUDGE_DELIVERIES else None,
         )
+
+    def _offer(self, row: DueRow) -> Routine:
+        """The routine a daily reminder (or its snooze) offers, decided as it is claimed: the
+        one chosen for the schedule, else the user's last finished one, else the default. An id
+        whose routine file is gone means the default."""
+        wanted = row.schedule.routine_id or row.last_routine_id
+        return self._chosen(wanted) or self._routines.default
 
     # -- what a reminder says --------------------------------------------------------------------
 
@@ -357,9 +382,18 @@ class Reminders:
         return texts.daily_reminder(routine, late, snoozed), keyboards.reminder_buttons(delivery.id, SNOOZE_CHOICES)
 
     def routine_for(self, delivery: Delivery) -> Routine:
-        return self._desk_break() if delivery.kind in NUDGE_DELIVERIES else self._routines.default
+        """The routine a reminder offers (its text, its Start button, its snooze): desk-break
+        for a nudge; for a daily reminder the one resolved when it was claimed, or the default
+        (an older delivery, or a routine file since removed)."""
+        if delivery.kind in NUDGE_DELIVERIES:
+            return self._desk_break()
+        return self._chosen(delivery.routine_id) or self._routines.default
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _chosen(self, routine_id: str | None) -> Routine | None:
+        """The routine of that id, or None (no id, or its routine file is gone)."""
+        return self._routines.get(routine_id) if routine_id else None
 
     def _desk_break(self) -> Routine:
         return self._routines.get(DESK_BREAK) or self._routines.default

@@ -57,6 +57,9 @@ class ScheduleRow:
     last_key: str | None = None
     #: For a snooze: the kind of reminder it postpones.
     snoozed_kind: str | None = None
+    #: For a daily reminder: the routine the user chose (None: their last finished one); for a
+    #: snooze: the routine the snoozed reminder offered.
+    routine_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class DueRow:
     paused_until: datetime | None
     last_finished_at: datetime | None
     last_active_at: datetime | None
+    #: The routine of the user's most recent finished session.
+    last_routine_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,8 @@ class Claim:
     #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds, what kind
     #: of message it is: 'daily', 'nudge', 'snooze' or 'snooze-nudge').
     delivery: tuple[int, str, float, str] | None
+    #: The routine the queued reminder offers (None: the default, or desk-break for a nudge).
+    routine_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,8 @@ class Delivery:
     late_seconds: float
     status: str
     attempts: int
+    #: The routine this reminder offers, resolved when it was claimed (None: the default).
+    routine_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +113,15 @@ class FinishedSession:
     ended_at: datetime
     routine_id: str
     active_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInRecord:
+    """The answer to "How did that feel?" after a routine."""
+
+    ended_at: datetime
+    routine_id: str
+    feeling: str
 
 
 class Transactions(Protocol):
@@ -162,6 +180,9 @@ class SessionStore(Protocol):
     async def postpone_session(self, session_id: int, until: datetime) -> None: ...
     async def stale_sessions(self, updated_before: datetime) -> list[Session]: ...
     async def finished_sessions(self, user_id: int) -> list[FinishedSession]: ...
+    async def record_feeling(self, user_id: int, session_id: int, feeling: str) -> bool: ...
+    async def check_ins(self, user_id: int) -> list[CheckInRecord]: ...
+    async def last_feeling(self, user_id: int, routine_id: str) -> str | None: ...
 
 
 class MeasurementStore(Protocol):
@@ -173,8 +194,10 @@ class MeasurementStore(Protocol):
         reach: Reach,
         phase: str,
         source: str | None = None,
-    ) -> bool: ...
+        confirmed: bool = True,
+    ) -> int | None: ...
     async def forget_session_reach(self, user_id: int, session_id: int, phase: str) -> None: ...
+    async def settle_doubt(self, user_id: int, measurement_id: int, cm: float | None) -> bool: ...
     async def measurements_of(self, user_id: int, session_id: int | None = None) -> list[Measurement]: ...
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.domain.reach import CONVENTION, Landmark, Measurement, Reach
 from bot.storage import dialect
@@ -28,14 +28,33 @@ class MeasurementRepository:
         reach: Reach,
         phase: str,
         source: str | None = None,
-    ) -> bool:
-        """Store a measurement; False if one from the same ``source`` (the message it was
-        typed in) is already stored."""
+        confirmed: bool = True,
+    ) -> int | None:
+        """Store a measurement and return its id; None if one from the same ``source`` (the
+        message it was typed in) is already stored."""
+        found = await self._db.scalar(
+            self._insert.values(
+                user_id=user_id, session_id=session_id, taken_at=taken_at.timestamp(), value_cm=reach.cm,
+                landmark=reach.landmark.value if reach.landmark else None, phase=phase,
+                convention=CONVENTION, source=source, confirmed=int(confirmed),
+            ).returning(measurements.c.id)
+        )
+        return int(found) if found is not None else None
+
+    async def settle_doubt(self, user_id: int, measurement_id: int, cm: float | None) -> bool:
+        """Confirm a value that was in doubt, as it was (``cm`` None) or corrected; False if
+        the user has no such value waiting."""
+        values: dict[str, object] = {"confirmed": 1}
+        if cm is not None:
+            values["value_cm"] = cm
         return await self._db.run(
-            self._insert,
-            {"user_id": user_id, "session_id": session_id, "taken_at": taken_at.timestamp(), "value_cm": reach.cm,
-             "landmark": reach.landmark.value if reach.landmark else None, "phase": phase,
-             "convention": CONVENTION, "source": source},
+            update(measurements)
+            .where(
+                measurements.c.id == measurement_id,
+                measurements.c.user_id == user_id,
+                measurements.c.confirmed == 0,
+            )
+            .values(**values)
         ) == 1
 
     async def forget_session_reach(self, user_id: int, session_id: int, phase: str) -> None:
@@ -59,6 +78,8 @@ class MeasurementRepository:
                 reach=Reach(cm=row.value_cm, landmark=Landmark(row.landmark) if row.landmark else None),
                 phase=row.phase,
                 session_id=row.session_id,
+                confirmed=bool(row.confirmed),
+                id=row.id,
             )
             for row in rows
         ]

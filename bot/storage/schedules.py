@@ -27,7 +27,10 @@ class ScheduleRepository:
         self._db = db
         engine = db.engine_name
         insert = dialect.insert(schedules, engine)
-        changing = ("local_time", "days", "window_start", "window_end", "every_minutes", "next_due_at", "snoozed_kind")
+        changing = (
+            "local_time", "days", "window_start", "window_end", "every_minutes", "next_due_at", "snoozed_kind",
+            "routine_id",
+        )
         self._upsert = insert.on_conflict_do_update(
             index_elements=[schedules.c.user_id, schedules.c.kind],
             set_={column: insert.excluded[column] for column in changing},
@@ -45,6 +48,13 @@ class ScheduleRepository:
                 .where(mine, sessions.c.status == "finished")
                 .scalar_subquery()
                 .label("last_finished_at"),
+                # What a daily reminder with no routine of its own offers: the last one finished.
+                select(sessions.c.routine_id)
+                .where(mine, sessions.c.status == "finished")
+                .order_by(sessions.c.ended_at.desc(), sessions.c.id.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("last_routine_id"),
                 dialect.greatest(
                     engine,
                     func.coalesce(last_started, 0),
@@ -89,7 +99,7 @@ class ScheduleRepository:
             self._upsert,
             {"user_id": row.user_id, "kind": row.kind, "local_time": row.local_time, "days": row.days,
              "window_start": row.window_start, "window_end": row.window_end, "every_minutes": row.every_minutes,
-             "next_due_at": ts(row.next_due_at), "snoozed_kind": row.snoozed_kind},
+             "next_due_at": ts(row.next_due_at), "snoozed_kind": row.snoozed_kind, "routine_id": row.routine_id},
         )
 
     async def delete_schedule(self, user_id: int, kind: str) -> bool:
@@ -115,7 +125,8 @@ class ScheduleRepository:
                 self._queue,
                 [
                     {"user_id": c.user_id, "chat_id": c.delivery[0], "kind": c.delivery[3],
-                     "occurrence": c.delivery[1], "due_at": ts(c.was_due_at), "late_seconds": c.delivery[2]}
+                     "occurrence": c.delivery[1], "due_at": ts(c.was_due_at), "late_seconds": c.delivery[2],
+                     "routine_id": c.routine_id}
                     for c in claims
                     if c.delivery is not None
                 ],
@@ -230,6 +241,7 @@ def _schedule(row: Row[Any]) -> ScheduleRow:
         next_due_at=dt(row.next_due_at),
         last_key=row.last_key,
         snoozed_kind=row.snoozed_kind,
+        routine_id=row.routine_id,
     )
 
 
@@ -241,6 +253,7 @@ def _due(row: Row[Any]) -> DueRow:
         paused_until=dt(row.paused_until),
         last_finished_at=dt(row.last_finished_at),
         last_active_at=dt(row.last_active_at or None),
+        last_routine_id=row.last_routine_id,
     )
 
 
@@ -257,5 +270,6 @@ def _delivery(row: Row[Any]) -> Delivery:
         late_seconds=row.late_seconds,
         status=row.status,
         attempts=row.attempts,
+        routine_id=row.routine_id,
     )
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain.session import Session, Status
-from bot.services.repositories import AlreadyActive, DueSession, FinishedSession, StaleWrite
+from bot.domain.session import Phase, Session, Status
+from bot.services.repositories import AlreadyActive, CheckInRecord, DueSession, FinishedSession, StaleWrite
 from bot.storage.database import Database
 from bot.storage.tables import sessions
 from bot.storage.times import dt, ts
@@ -142,6 +142,36 @@ class SessionRepository:
             if (moment := dt(row.ended_at)) is not None
         ]
 
+    async def record_feeling(self, user_id: int, session_id: int, feeling: str) -> bool:
+        """Store the check-in of one of the user's ended sessions; False if there is none."""
+        return await self._db.run(
+            update(sessions)
+            .where(sessions.c.id == session_id, sessions.c.user_id == user_id, ~_ACTIVE)
+            .values(feeling=feeling)
+        ) == 1
+
+    async def check_ins(self, user_id: int) -> list[CheckInRecord]:
+        rows = await self._db.fetch_all(
+            select(sessions.c.ended_at, sessions.c.routine_id, sessions.c.feeling)
+            .where(sessions.c.user_id == user_id, sessions.c.feeling.is_not(None))
+            .order_by(sessions.c.ended_at)
+        )
+        return [
+            CheckInRecord(moment, row.routine_id, row.feeling)
+            for row in rows
+            if (moment := dt(row.ended_at)) is not None
+        ]
+
+    async def last_feeling(self, user_id: int, routine_id: str) -> str | None:
+        """The check-in of the user's latest ended session of ``routine_id`` (None: no answer)."""
+        feeling = await self._db.scalar(
+            select(sessions.c.feeling)
+            .where(sessions.c.user_id == user_id, sessions.c.routine_id == routine_id, ~_ACTIVE)
+            .order_by(sessions.c.ended_at.desc())
+            .limit(1)
+        )
+        return str(feeling) if feeling is not None else None
+
 
 def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any]:
     """The columns that change over a session's life."""
@@ -159,6 +189,8 @@ def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any
         "ended_at": ts(session.ended_at),
         "awaiting_answer_until": ts(session.awaiting_answer_until),
         "reach_answered": int(session.reach_answered),
+        "phase": session.phase.value,
+        "shown_left": session.shown_left,
     }
 
 
@@ -187,4 +219,6 @@ def _session(row: Row[Any]) -> Session:
         ended_at=dt(row.ended_at),
         awaiting_answer_until=dt(row.awaiting_answer_until),
         reach_answered=bool(row.reach_answered),
+        phase=Phase(row.phase),
+        shown_left=row.shown_left,
     )

@@ -79,6 +79,13 @@ sessions = Table(
     Column("cards_missed", Integer, nullable=False, server_default="0"),
     #: The current assessment step was answered during its hold (which then runs to its end).
     Column("reach_answered", Integer, nullable=False, server_default="0"),
+    #: Within the current step: 'ready' (getting into position), 'hold', or 'offer' (an
+    #: optional step offered).
+    Column("phase", Text, nullable=False, server_default="hold"),
+    #: The time left the pose card showed when last drawn (its countdown's cadence).
+    Column("shown_left", Float),
+    #: The end-of-routine check-in: 'fine', 'tight' or 'pain' (None: not answered).
+    Column("feeling", Text),
     CheckConstraint(
         "status IN ('active', 'finished', 'stopped', 'abandoned')", name="sessions_status_known"
     ),
@@ -107,6 +114,9 @@ schedules = Table(
     Column("last_key", Text),
     #: For a snooze: the kind of reminder it postpones ('daily' or 'nudge').
     Column("snoozed_kind", Text),
+    #: The routine a daily reminder offers (None: the user's last finished one), or for a
+    #: snooze, the one the snoozed reminder offered. Not a foreign key: routines are files.
+    Column("routine_id", Text),
     CheckConstraint("kind IN ('daily', 'nudge', 'snooze')", name="schedules_kind_known"),
     # What the reminder sweep asks: which schedules are due.
     Index("schedules_due", "next_due_at", **_partial("next_due_at IS NOT NULL")),
@@ -130,6 +140,8 @@ deliveries = Table(
     #: The fence of the clock lease under which it was claimed for sending: a replica that lost
     #: the lease cannot claim it again, and two holders cannot both claim it.
     Column("claimed_fence", BigInteger),
+    #: The routine the reminder offers, resolved when it was claimed (None: the default).
+    Column("routine_id", Text),
     CheckConstraint(
         "status IN ('pending', 'sending', 'sent', 'blocked', 'failed', 'unknown', 'expired')",
         name="deliveries_status_known",
@@ -153,6 +165,8 @@ measurements = Table(
     Column("convention", Text, nullable=False),
     #: The message a measurement came from: handling it again after a crash stores nothing twice.
     Column("source", Text),
+    #: 0 while a value far from the user's recent ones waits for "did you mean...?".
+    Column("confirmed", Integer, nullable=False, server_default="1"),
     CheckConstraint("phase IN ('before', 'after', 'single')", name="measurements_phase_known"),
     CheckConstraint("value_cm IS NOT NULL OR landmark IS NOT NULL", name="measurements_have_a_value"),
     Index("measurements_by_user", "user_id", "taken_at"),

@@ -8,6 +8,7 @@ straight to Telegram, which does not count them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.presentation.keyboards import Keyboard
-from bot.services.messenger import BeforeAttempt, Ticket, Traffic
+from bot.services.messenger import BeforeAttempt, Picture, Ticket, Traffic
 from bot.telegram.dispatcher import Dispatcher, Priority
 from bot.telegram.transport import MaybeSent
 
@@ -29,18 +30,24 @@ DEFAULT_TTL = {
     Traffic.CARD: 30.0,
     Traffic.REMINDER: 30 * 60.0,
     Traffic.TIDY: 10.0,
+    Traffic.LIVE: 5.0,
 }
 #: A connection dropped after sending leaves a doubt: for a reminder a duplicate is the worse
 #: failure (never resent); an answer or a pose card is resent (a rare duplicate beats a gap).
 #: Edits are harmless to repeat.
-RESEND_IF_DROPPED = {Traffic.REPLY: True, Traffic.CARD: True, Traffic.REMINDER: False, Traffic.TIDY: True}
+RESEND_IF_DROPPED = {
+    Traffic.REPLY: True, Traffic.CARD: True, Traffic.REMINDER: False, Traffic.TIDY: True, Traffic.LIVE: True,
+}
 PRIORITY = {
     Traffic.REPLY: Priority.URGENT,
     Traffic.CARD: Priority.URGENT,
     Traffic.REMINDER: Priority.SCHEDULED,
     Traffic.TIDY: Priority.COSMETIC,
+    Traffic.LIVE: Priority.COSMETIC,
 }
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: Picture file ids remembered at most (then forgotten all at once and uploaded again).
+MAX_FILE_IDS = 1000
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -57,6 +64,8 @@ class TelegramMessenger:
         self._bot = bot
         self._dispatcher = dispatcher
         self._request = request
+        #: Telegram's file_id of every picture uploaded so far, by the picture's key.
+        self._file_ids: dict[str, str] = {}
 
     @property
     def bot(self) -> Bot:
@@ -71,10 +80,40 @@ class TelegramMessenger:
         traffic: Traffic = Traffic.REPLY,
         ttl: float | None = None,
         before_attempt: BeforeAttempt | None = None,
+        picture: Picture | None = None,
     ) -> Ticket:
+        if picture is not None:
+            return self.request(
+                chat_id,
+                lambda: self._send_picture(chat_id, picture, text, markup(keyboard)),
+                traffic=traffic,
+                ttl=ttl,
+                before_attempt=before_attempt,
+            )
         return self.post_markup(
             chat_id, text, markup(keyboard), traffic=traffic, ttl=ttl, before_attempt=before_attempt
         )
+
+    async def _send_picture(
+        self, chat_id: int, picture: Picture, caption: str, reply_markup: InlineKeyboardMarkup | None
+    ) -> int:
+        """sendPhoto: the first time a picture goes out it is drawn (off the event loop) and
+        uploaded; after that Telegram's file_id for it is sent instead of the bytes."""
+        file_id = self._file_ids.get(picture.key)
+        photo: str | bytes = file_id if file_id is not None else await asyncio.to_thread(picture.render)
+        message = await self._bot.send_photo(
+            chat_id,
+            photo=photo,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply_markup,
+            **self._paid(),
+        )
+        if file_id is None and message.photo:
+            if len(self._file_ids) >= MAX_FILE_IDS:
+                self._file_ids.clear()
+            self._file_ids[picture.key] = message.photo[-1].file_id
+        return message.message_id
 
     def post_markup(
         self,
@@ -126,7 +165,21 @@ class TelegramMessenger:
         keyboard: Keyboard | None,
         *,
         traffic: Traffic = Traffic.REPLY,
+        caption: bool = False,
     ) -> Ticket:
+        if caption:
+            return self.request(
+                chat_id,
+                lambda: self._bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    caption=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(keyboard),
+                ),
+                traffic=traffic,
+                is_edit=True,
+            )
         return self.request(
             chat_id,
             lambda: self._bot.edit_message_text(

@@ -9,12 +9,14 @@ from telegram.ext import ContextTypes
 
 from bot.domain.actions import (
     AskTimezone,
+    CheckIn,
     Forget,
     QuickReminder,
     ReachAnswer,
     ReminderAction,
     ReminderVerb,
     SessionAction,
+    SettleDoubt,
     ShowRoutines,
     StartOver,
     StartRoutine,
@@ -85,6 +87,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case ReachAnswer(session_id, step_index, landmark):
             reach = landmark_reach(landmark) if landmark else None
             toast = await found.coach.record_reach(user.id, session_id, step_index, reach)
+        case SettleDoubt():
+            settled = await found.progress.settle_doubt(user.id, action)
+            if settled is None:
+                toast = texts.TOAST_EXPIRED
+            else:
+                toast = texts.TOAST_SAVED
+                if query.message is not None:
+                    found.messenger.edit(chat.id, query.message.message_id, settled, None)
+        case CheckIn():
+            message_id = query.message.message_id if query.message is not None else None
+            toast = await found.coach.check_in(user.id, action, message_id)
         case Forget(confirmed):
             await query.answer()
             if query.message is not None:

@@ -26,8 +26,10 @@ async def on_reach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ReachError as problem:
         await reply(update, context, texts.reach_problem(str(problem)))
         return
-    answer = await services(context).progress.log(user.id, chat.id, user.first_name, reach, source_of(update))
-    await reply(update, context, answer)
+    answer, keyboard = await services(context).progress.log(
+        user.id, chat.id, user.first_name, reach, source_of(update)
+    )
+    await reply(update, context, answer, keyboard)
 
 
 async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

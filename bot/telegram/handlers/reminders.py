@@ -44,10 +44,11 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _configure(
         update,
         context,
-        lambda: parse_remind(context.args or []),
+        # An unknown routine word is an InputError too: it names the routine ids, changing nothing.
+        lambda: parse_remind(context.args or [], reminders.routine_ids()),
         texts.REMIND_EXAMPLES,
         lambda: reminders.turn_off(user.id, Kind.DAILY),
-        lambda wish: reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days),
+        lambda wish: reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days, wish.routine_id),
     )
 
 
