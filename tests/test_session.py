@@ -382,3 +382,42 @@ def test_the_offer_buttons_only_work_while_offered() -> None:
     with pytest.raises(SessionError) as error:
         machine.add_optional(second_step_started(), READY_THEN_EXTRA, at(21), step_index=1)
     assert error.value.reason == machine.NOT_OFFERED
+
+
+def test_an_extra_done_or_skipped_is_not_counted_among_the_poses() -> None:
+    session = second_step_started()
+    session, _ = machine.tick(session, READY_THEN_EXTRA, at(26))
+    offered, _ = machine.tick(session, READY_THEN_EXTRA, at(56))
+    added, _ = machine.add_optional(offered, READY_THEN_EXTRA, at(60), step_index=2)
+    done, _ = machine.tick(added, READY_THEN_EXTRA, at(80))
+    assert (done.steps_done, done.steps_skipped, done.extras_done) == (2, 0, 1)
+    skipped, _ = machine.skip(added, READY_THEN_EXTRA, at(61), step_index=2)
+    assert (skipped.steps_done, skipped.steps_skipped, skipped.extras_done) == (2, 0, 0)
+    assert skipped.status is Status.FINISHED
+
+
+def test_a_routine_cannot_make_a_reach_check_optional() -> None:
+    from bot.domain.routines import RoutineError
+
+    with pytest.raises(RoutineError, match="a reach check cannot be optional"):
+        parse_routine(
+            """
+id = "x"
+title = "X"
+summary = "x"
+
+[[steps]]
+name = "Fold"
+kind = "stretch"
+seconds = 20
+cues = ["a"]
+
+[[steps]]
+name = "Check"
+kind = "assess"
+seconds = 30
+optional = true
+cues = ["b"]
+""",
+            "x.toml",
+        )

@@ -125,6 +125,8 @@ class Routine(BaseModel):
             raise ValueError("the first step cannot be optional")
         if kinds != sorted(kinds):
             raise ValueError("optional steps can only come after all the others, at the end")
+        if any(step.optional and step.kind is StepKind.ASSESS for step in self.steps):
+            raise ValueError("a reach check cannot be optional")
         return self
 
     @property

@@ -99,8 +99,11 @@ class Session:
     halfway_sent: bool = False
     #: Seconds the clock actually ran, over all steps so far.
     active_seconds: float = 0.0
+    #: Required steps done and skipped; optional steps done (an optional one skipped is
+    #: simply not added).
     steps_done: int = 0
     steps_skipped: int = 0
+    extras_done: int = 0
     #: Pose cards that never reached the user (Telegram trouble); kept by the messenger side.
     cards_missed: int = 0
     #: The message that shows the current pose and carries its buttons.
@@ -378,7 +381,7 @@ def answer(
     noted and the hold runs on to its end (a later answer in the same hold replaces it); once
     the hold is over and the question asked, the answer moves the routine on."""
     _require_active(session)
-    if step_index != session.step_index:
+    if step_index != session.step_index or session.offering:
         raise SessionError(STALE_STEP)
     if not asks_for_reach(routine.step(step_index)):
         raise SessionError(NOT_ASSESSING)
@@ -443,11 +446,13 @@ def _on_schedule(due: datetime, now: datetime) -> datetime:
 def _advance(
     session: Session, routine: Routine, now: datetime, *, skipped: bool
 ) -> tuple[Session, list[Event]]:
+    extra = routine.step(session.step_index).optional  # skipping an extra is not adding it
     session = replace(
         session,
         active_seconds=session.active_seconds + session.elapsed_running(now),
-        steps_done=session.steps_done + (0 if skipped else 1),
-        steps_skipped=session.steps_skipped + (1 if skipped else 0),
+        steps_done=session.steps_done + (0 if skipped or extra else 1),
+        steps_skipped=session.steps_skipped + (1 if skipped and not extra else 0),
+        extras_done=session.extras_done + (1 if extra and not skipped else 0),
         awaiting_answer_until=None,
         reach_answered=False,
     )

@@ -6,8 +6,9 @@ Texts stay short: users read them on a phone, often mid-stretch.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
-from html import escape
+from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Feeling
@@ -137,6 +138,20 @@ def pose(
     parts.append("")
     parts.append(next_line)
     return f"{head}" + "\n".join(parts) + tail
+
+
+#: Telegram's limit on a picture's caption, in characters.
+CAPTION_LIMIT = 1024
+
+
+def fit_caption(text: str) -> str:
+    """A card's words as a picture's caption: as they are if they fit Telegram's limit (which
+    counts the text shown, so tags and entities only make this check cautious), else shortened
+    as plain text (tags dropped, so none is cut in half)."""
+    if len(text) <= CAPTION_LIMIT:
+        return text
+    plain = unescape(re.sub(r"<[^>]+>", "", text))
+    return escape(plain[: CAPTION_LIMIT - 1].rstrip() + "…")
 
 
 def _timer_line(session: Session, step: Step, seconds_left: float) -> str:
@@ -332,11 +347,10 @@ def summary(
     else:
         head = f"Stopped <b>{escape(routine.title)}</b>."
     shown_done = max(0, session.steps_done - session.cards_missed)
-    extras = max(0, session.steps_done + session.steps_skipped - poses)
-    detail = f"You stretched for {duration(session.active_seconds)}: {min(shown_done, poses)} of {poses} poses done"
+    detail = f"You stretched for {duration(session.active_seconds)}: {shown_done} of {poses} poses done"
     if session.steps_skipped:
         detail += f", {session.steps_skipped} skipped"
-    if extras and session.steps_done > poses:
+    if session.extras_done:
         detail += ", plus the extra"
     text = f"{head}\n{detail}."
     if session.cards_missed:
@@ -384,10 +398,12 @@ def optional_offer(routine: Routine, step: Step) -> str:
 
 
 def in_progress(routine: Routine, session: Session) -> str:
-    return (
-        f"You're in the middle of <b>{escape(routine.title)}</b> "
-        f"(pose {session.step_index + 1} of {len(routine.steps)}). Carry on, or start over?"
+    where = (
+        "at the end"
+        if routine.step(session.step_index).optional
+        else f"pose {session.step_index + 1} of {routine.required_steps}"
     )
+    return f"You're in the middle of <b>{escape(routine.title)}</b> ({where}). Carry on, or start over?"
 
 
 def restored_note(step: Step) -> str:

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from html import escape
 
 from bot.domain import session as machine
 from bot.domain.actions import CheckIn, Feeling, SessionAction, StartOver, Verb
@@ -59,8 +60,6 @@ RETRY_AFTER_FAILURE = timedelta(seconds=30)
 MIN_CARD_TTL = 10.0
 #: How long an answer waits to learn which message the card it answers became (see _card_on_screen).
 CARD_ID_WAIT_SECONDS = 5.0
-#: Telegram's limit on a picture's caption, in characters (a card too long goes without one).
-CAPTION_LIMIT = 1024
 #: Users remembered as having no running session, at most (then forgotten all at once).
 WITHOUT_SESSION_REMEMBERED = 100_000
 #: How long an end-of-routine summary stays worth sending (seconds).
@@ -115,6 +114,8 @@ class Coach:
         #: An answer acknowledged on a card, by session id: (step index, the words), so the
         #: card's later redraws keep it (cosmetic: not kept over a restart).
         self._noted: dict[int, tuple[int, str]] = {}
+        #: The last redraw of each session's card, by session id (see _show_pose_in_place).
+        self._edits: dict[int, Ticket] = {}
 
     @property
     def routines(self) -> RoutineBook:
@@ -267,7 +268,12 @@ class Coach:
             # Which message the answered card is, learnt while the session is still at its step
             # (once it moves on, a card arriving late clears itself and is not recorded).
             card_id = await self._card_on_screen(session)
-            doubted = await doubt_about(self._measurements, user_id, reach) if typed and reach is not None else None
+            replacing = (session.id, phase) if session.reach_answered else None
+            doubted = (
+                await doubt_about(self._measurements, user_id, reach, replacing=replacing)
+                if typed and reach is not None
+                else None
+            )
             stored = None
             async with self._transactions.transaction():
                 if session.reach_answered:  # a correction within the same hold replaces the answer
@@ -305,7 +311,7 @@ class Coach:
         if session.user_id != user_id:
             return texts.TOAST_NOT_YOURS
         if not await self._sessions.record_feeling(user_id, answer.session_id, answer.feeling.value):
-            return texts.TOAST_EXPIRED
+            return texts.TOAST_THANKS  # the same answer again (a double tap): already done
         routine = self._routine_of(session)
         if routine is not None and message_id is not None:
             change = await self._session_change(session) if session.status is Status.FINISHED else None
@@ -500,17 +506,22 @@ class Coach:
                     self._noted.pop(session.id or 0, None)
                     await self._send_pose(session, routine, note)
                 case HoldStarted():
-                    await self._show_pose_in_place(session, routine, traffic=Traffic.CARD)
+                    await self._show_pose_in_place(session, routine, card_id=self._card_known(session))
                 case Countdown() | HalfwayCue():
                     await self._show_pose_in_place(session, routine, traffic=Traffic.LIVE)
                 case ReachAsked():
-                    await self._show_pose_in_place(session, routine, traffic=Traffic.CARD)
+                    card_id = self._card_known(session)
+                    if card_id is None:  # the card never arrived: the question comes as a new one
+                        await self._send_pose(session, routine, note=None, counts=False)
+                    else:
+                        await self._show_pose_in_place(session, routine, card_id=card_id, traffic=Traffic.CARD)
                 case ReachNotAnswered():
                     note = texts.REACH_NOT_ANSWERED
                 case OptionalOffered():
+                    offer = texts.optional_offer(routine, routine.step(session.step_index))
                     await self._send_card(
                         session,
-                        texts.optional_offer(routine, routine.step(session.step_index)),
+                        f"<i>{escape(note)}</i>\n{offer}" if note else offer,
                         keyboards.optional_offer(session),
                         ttl=machine.OFFER_WAIT.total_seconds(),
                         counts=False,
@@ -521,9 +532,10 @@ class Coach:
                     await self._clear_buttons(session)
                     change = await self._session_change(session) if status is Status.FINISHED else None
                     ask = session.active_seconds >= CHECK_IN_AFTER
+                    summary = texts.summary(routine, session, change, ask_feeling=ask)
                     self._messenger.post(
                         session.chat_id,
-                        texts.summary(routine, session, change, ask_feeling=ask),
+                        f"<i>{escape(note)}</i>\n{summary}" if note else summary,
                         keyboards.check_in(session, routine) if ask else keyboards.after_session(routine),
                         traffic=Traffic.CARD,
                         ttl=SUMMARY_TTL,  # worth reading long after the routine ended
@@ -540,9 +552,13 @@ class Coach:
         says so instead of counting a pose the user never saw.
         """
         now = self._clock.now()
+        step = routine.step(session.step_index)
         text = texts.pose(routine, session, seconds_left=session.remaining_at(now), note=note)
-        ttl = max(MIN_CARD_TTL, session.remaining_at(now))
-        picture = card_picture(routine.step(session.step_index), text)
+        # Worth sending while the pose lasts: getting ready, then the whole hold.
+        ttl = max(MIN_CARD_TTL, session.remaining_at(now) + (step.seconds if session.getting_ready else 0))
+        picture = card_picture(step)
+        if picture is not None:
+            text = texts.fit_caption(text)
         await self._send_card(session, text, _controls(session, routine), ttl=ttl, counts=counts, picture=picture)
 
     async def _send_card(
@@ -597,10 +613,14 @@ class Coach:
                 del self._cards[session_id]
 
     def _withdraw_card(self, session: Session) -> None:
-        """The session left its step early (skip, stop): a card still queued is moot."""
+        """The session left its card (a new one, skip, stop): a card still queued is moot, and
+        so is what was noted on it. (A last redraw of the old card still goes out: it may be
+        the acknowledgement of the answer that moved the session on.)"""
         found = self._cards.get(session.id or 0)
         if found is not None:
             found[0].cancel()
+        self._edits.pop(session.id or 0, None)
+        self._noted.pop(session.id or 0, None)
 
     async def _settle_last_card(self, session: Session, status: Status) -> Session:
         """Before the summary: learn whether the last pose card arrived, so the summary counts
@@ -669,17 +689,26 @@ class Coach:
             noted = words if step_index == session.step_index else None
         text = texts.pose(routine, session, seconds_left=session.remaining_at(self._clock.now()), noted=noted)
         keyboard = _controls(session, routine) if keep_buttons else None
-        # The card went out as a picture with this text as its caption if the step has one
+        # The card went out as a picture with its words as the caption if the step has one
         # (offers are plain text: an offer on screen is never redrawn as a pose).
-        as_caption = not session.offering and card_picture(routine.step(session.step_index), text) is not None
-        self._messenger.edit(session.chat_id, card_id, text, keyboard, traffic=traffic, caption=as_caption)
+        as_caption = not session.offering and card_picture(routine.step(session.step_index)) is not None
+        if as_caption:
+            text = texts.fit_caption(text)
+        # An older redraw still queued would land after this one and undo it (a countdown
+        # overtaken by "paused", say): withdrawn.
+        previous = self._edits.pop(session.id or 0, None)
+        if previous is not None:
+            previous.cancel()
+        ticket = self._messenger.edit(session.chat_id, card_id, text, keyboard, traffic=traffic, caption=as_caption)
+        if not ticket.done():
+            self._edits[session.id or 0] = ticket
 
     async def _session_change(self, session: Session) -> Change | None:
         """Before vs after within one finished session, if both were measured."""
         assert session.id is not None
         measured = await self._measurements.measurements_of(session.user_id, session.id)
-        before = [m for m in measured if m.phase == "before"]
-        after = [m for m in measured if m.phase == "after"]
+        before = [m for m in measured if m.phase == "before" and m.confirmed]
+        after = [m for m in measured if m.phase == "after" and m.confirmed]
         if not before or not after:
             return None
         return compare(before[0].reach, after[-1].reach)
@@ -698,11 +727,11 @@ def check_pictures(book: RoutineBook) -> None:
                 raise RoutineError(f"{routine.id}: step {number}: no picture called '{step.picture_name}'")
 
 
-def card_picture(step: Step, caption: str) -> Picture | None:
-    """The drawing on a step's card: drawn for the right side, mirrored for the left. None
-    without one (or if the card's words would not fit under a picture)."""
+def card_picture(step: Step) -> Picture | None:
+    """The drawing on a step's card (its words are the picture's caption): drawn for the right
+    side, mirrored for the left. None for a step without one."""
     name = step.picture_name
-    if name is None or len(caption) > CAPTION_LIMIT:
+    if name is None:
         return None
     mirrored = step.side is Side.LEFT
     key = f"pose:{name}:{'left' if mirrored else 'right'}"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.actions import SettleDoubt
 from bot.domain.clock import Clock
-from bot.domain.reach import Reach, progress
+from bot.domain.reach import MAX_CM, MIN_CM, Reach, progress
 from bot.domain.routines import RoutineBook
 from bot.domain.session import held_enough
 from bot.presentation import keyboards, texts
@@ -75,6 +75,8 @@ class ProgressReport:
         """"Did you mean ...?" answered: the text the question becomes, or None if there is
         nothing to settle (already answered, or deleted)."""
         cm = answer.tenths / 10 if answer.tenths is not None else None
+        if cm is not None and not MIN_CM <= cm <= MAX_CM:  # buttons only offer values in range
+            return None
         if not await self._measurements.settle_doubt(user_id, answer.measurement_id, cm):
             return None
         settled = next(

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.session import Phase, Session, Status
@@ -143,10 +143,16 @@ class SessionRepository:
         ]
 
     async def record_feeling(self, user_id: int, session_id: int, feeling: str) -> bool:
-        """Store the check-in of one of the user's ended sessions; False if there is none."""
+        """Store the check-in of one of the user's ended sessions; False if there is none, or
+        it already says so (a double tap)."""
         return await self._db.run(
             update(sessions)
-            .where(sessions.c.id == session_id, sessions.c.user_id == user_id, ~_ACTIVE)
+            .where(
+                sessions.c.id == session_id,
+                sessions.c.user_id == user_id,
+                ~_ACTIVE,
+                or_(sessions.c.feeling.is_(None), sessions.c.feeling != feeling),
+            )
             .values(feeling=feeling)
         ) == 1
 
@@ -190,6 +196,7 @@ def _changing(session: Session, next_event_at: datetime | None) -> dict[str, Any
         "awaiting_answer_until": ts(session.awaiting_answer_until),
         "reach_answered": int(session.reach_answered),
         "phase": session.phase.value,
+        "extras_done": session.extras_done,
         "shown_left": session.shown_left,
     }
 
@@ -220,5 +227,6 @@ def _session(row: Row[Any]) -> Session:
         awaiting_answer_until=dt(row.awaiting_answer_until),
         reach_answered=bool(row.reach_answered),
         phase=Phase(row.phase),
+        extras_done=row.extras_done,
         shown_left=row.shown_left,
     )

@@ -86,6 +86,8 @@ sessions = Table(
     Column("shown_left", Float),
     #: The end-of-routine check-in: 'fine', 'tight' or 'pain' (None: not answered).
     Column("feeling", Text),
+    #: Optional steps added and done (not counted among the routine's poses).
+    Column("extras_done", Integer, nullable=False, server_default="0"),
     CheckConstraint(
         "status IN ('active', 'finished', 'stopped', 'abandoned')", name="sessions_status_known"
     ),
