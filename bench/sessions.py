@@ -1,4 +1,5 @@
-"""How fast the session clock advances many sessions that fall due in the same second.
+"""How fast the session clock advances many sessions that fall due in the same second: their
+live cards' countdowns redrawn at once, then their steps ending at once.
 
 Run by hand:  .venv/bin/python -m bench.sessions [sizes...]
 
@@ -65,10 +66,25 @@ async def run(size: int) -> dict[str, float]:
                 for user_id in range(1, size + 1):
                     await storage.users.upsert_user(user_id, "u", clock.now())
                     session, _ = machine.start(routine, user_id, user_id, clock.now())
-                    await storage.sessions.insert_session(session, session.next_event_at(routine))
+                    stored = await storage.sessions.insert_session(session, session.next_event_at(routine))
+                    assert stored.id is not None
+                    await storage.sessions.set_pose_message(stored.id, user_id, 0)  # its card is on screen
             setup = time.perf_counter() - started
 
-            clock.advance(routine.step(0).seconds)  # every first step ends now
+            first = routine.step(0)
+            if first.get_ready:  # every session gets ready, then holds: not measured
+                clock.advance(first.get_ready)
+                while await coach.sweep():
+                    pass
+            messenger.edits = 0
+            clock.advance(first.seconds - 10)  # every card's countdown is due for a redraw now
+            started = time.perf_counter()
+            while await coach.sweep():
+                pass
+            redraw_seconds = time.perf_counter() - started
+            redraws = messenger.edits
+
+            clock.advance(10)  # every first step ends now
             started = time.perf_counter()
             sweeps = 0
             while await coach.sweep():  # 0 once nothing is due (the next steps end later)
@@ -86,6 +102,8 @@ async def run(size: int) -> dict[str, float]:
         "seconds": elapsed,
         "per_second": advanced / elapsed if elapsed else 0.0,
         "messages": messenger.sent,
+        "redraws": redraws,
+        "redraws_per_second": redraws / redraw_seconds if redraw_seconds else 0.0,
     }
 
 
@@ -93,13 +111,14 @@ def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 5000, 10000]
     print(
         f"{'sessions':>9} {'advanced':>9} {'missed':>7} {'sweeps':>7} "
-        f"{'seconds':>8} {'sessions/s':>11} {'poses sent':>11}"
+        f"{'seconds':>8} {'sessions/s':>11} {'poses sent':>11} {'redraws':>8} {'redraws/s':>10}"
     )
     for size in sizes:
         row = asyncio.run(run(size))
         print(
             f"{row['sessions']:>9} {row['advanced']:>9} {row['missed']:>7} {row['sweeps']:>7} "
-            f"{row['seconds']:>8.2f} {row['per_second']:>11.0f} {row['messages']:>11}"
+            f"{row['seconds']:>8.2f} {row['per_second']:>11.0f} {row['messages']:>11} "
+            f"{row['redraws']:>8} {row['redraws_per_second']:>10.0f}"
         )
 
 

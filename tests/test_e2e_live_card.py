@@ -119,6 +119,15 @@ async def test_an_optional_finisher_is_offered_and_the_check_in_is_stored(
 
     await user.press(advice, "Gentle")
     assert "1/1 · Easy breathing" in (await user.next_message("Easy breathing")).text
+    await user.send("/stop")
+    await user.next_message("Stopped")
+
+    # Next time the routine that hurt is asked for, the gentler one is offered first.
+    await user.send("/stretch lunges")
+    offer = await user.next_message("Last time Lunges hurt")
+    assert offer.buttons == ["▶️ Gentle", "Lunges anyway"]
+    await user.press(offer, "Lunges anyway")
+    assert "1/2 · Stand tall" in (await user.next_message("Stand tall")).text
 
 
 async def test_finish_here_and_an_offer_left_alone_both_finish_the_routine(

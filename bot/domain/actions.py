@@ -30,6 +30,8 @@ class Verb(StrEnum):
 @dataclass(frozen=True, slots=True)
 class StartRoutine:
     routine_id: str
+    #: Start it even though it hurt last time (the gentler version was offered instead).
+    anyway: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ Action = (
 
 # Whole-string patterns, applied with fullmatch.
 _PATTERNS: list[tuple[re.Pattern[str], type]] = [
-    (re.compile(rf"go:(?P<routine_id>{_ROUTINE_ID})"), StartRoutine),
+    (re.compile(rf"go(?P<anyway>!?):(?P<routine_id>{_ROUTINE_ID})"), StartRoutine),
     (
         re.compile(rf"ses:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):(?P<verb>[prsxcaf])"),
         SessionAction,
@@ -156,8 +158,8 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
 
 def encode(action: Action) -> str:
     match action:
-        case StartRoutine(routine_id):
-            data = f"go:{routine_id}"
+        case StartRoutine(routine_id, anyway):
+            data = f"go{'!' if anyway else ''}:{routine_id}"
         case SessionAction(session_id, step_index, verb):
             data = f"ses:{session_id}:{step_index}:{verb.value}"
         case StartOver(session_id, routine_id):
@@ -191,7 +193,7 @@ def decode(data: str | None) -> Action | None:
             continue
         fields = match.groupdict()
         if kind is StartRoutine:
-            return StartRoutine(fields["routine_id"])
+            return StartRoutine(fields["routine_id"], anyway=fields["anyway"] == "!")
         if kind is SessionAction:
             return SessionAction(
                 int(fields["session_id"]), int(fields["step_index"]), Verb(fields["verb"])

@@ -87,6 +87,16 @@ def gentler(routine: Routine) -> Keyboard:
     return [[(f"▶️ {routine.title}", encode(StartRoutine(routine.id)))]]
 
 
+def gentler_or_usual(usual: Routine, gentler_routine: Routine) -> Keyboard:
+    """It hurt last time: the gentler routine, or the usual one anyway."""
+    return [
+        [
+            (f"▶️ {gentler_routine.title}", encode(StartRoutine(gentler_routine.id))),
+            (texts.button_usual(usual), encode(StartRoutine(usual.id, anyway=True))),
+        ]
+    ]
+
+
 def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:
     assert session.id is not None
     return [

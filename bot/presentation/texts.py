@@ -390,6 +390,18 @@ def pain_advice(gentler: Routine | None) -> str:
     return text
 
 
+def gentler_offer(usual: Routine, gentler: Routine) -> str:
+    """Starting a routine that hurt last time: the gentler one is offered first."""
+    return (
+        f"Last time <b>{escape(usual.title)}</b> hurt. How about <b>{escape(gentler.title)}</b> "
+        f"({duration(gentler.total_seconds)}) today? It's easier on the body."
+    )
+
+
+def button_usual(routine: Routine) -> str:
+    return f"{routine.title} anyway"
+
+
 def optional_offer(routine: Routine, step: Step) -> str:
     return (
         f"That's all of <b>{escape(routine.title)}</b>. One more to finish? "

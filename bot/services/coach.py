@@ -123,8 +123,11 @@ class Coach:
 
     # -- user actions --------------------------------------------------------------------------
 
-    async def start(self, user_id: int, chat_id: int, first_name: str, routine: Routine) -> None:
-        """Start ``routine``, or ask first if the user is already in a session."""
+    async def start(
+        self, user_id: int, chat_id: int, first_name: str, routine: Routine, *, anyway: bool = False
+    ) -> None:
+        """Start ``routine``, or ask first if the user is already in a session, or if it hurt
+        the last time and a gentler one exists (unless ``anyway``)."""
         async with self._lock(user_id):
             await self._users.upsert_user(user_id, first_name, self._clock.now())
             active = await self._sessions.active_session(user_id)
@@ -138,6 +141,12 @@ class Coach:
                     )
                     return
                 await self._save(machine.abandon(active, self._clock.now()), None)
+            gentler = self._routines.get(routine.gentler) if routine.gentler and not anyway else None
+            if gentler is not None and await self._sessions.last_feeling(user_id, routine.id) == Feeling.PAIN.value:
+                self._messenger.post(
+                    chat_id, texts.gentler_offer(routine, gentler), keyboards.gentler_or_usual(routine, gentler)
+                )
+                return
             await self._begin(routine, user_id, chat_id)
 
     async def act(self, user_id: int, action: SessionAction) -> str:

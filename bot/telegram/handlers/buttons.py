@@ -42,13 +42,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     toast = ""
     follow_up: str | None = None
     match action:
-        case StartRoutine(routine_id):
+        case StartRoutine(routine_id, anyway):
             routine = found.routines.get(routine_id)
             if routine is None:
                 toast = texts.TOAST_EXPIRED
             else:
                 await query.answer()
-                await found.coach.start(user.id, chat.id, user.first_name, routine)
+                await found.coach.start(user.id, chat.id, user.first_name, routine, anyway=anyway)
                 return
         case SessionAction():
             toast = await found.coach.act(user.id, action)
