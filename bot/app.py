@@ -34,6 +34,7 @@ from bot.domain.routines import load_routines
 from bot.presentation import texts
 from bot.services.coach import Coach, check_pictures
 from bot.services.courier import Courier
+from bot.services.languages import Languages
 from bot.services.leadership import Leadership
 from bot.services.progress import ProgressReport
 from bot.services.reminders import Reminders
@@ -199,6 +200,7 @@ async def running(
             messenger=messenger,
             routines=routines,
             default_timezone=settings.default_timezone,
+            languages=Languages(stores.users, clock),
         )
         webhook = settings.webhook_url is not None
         started = time.monotonic()
@@ -252,9 +254,7 @@ async def running(
             try:
                 if web is None:
                     await _patiently("clear the webhook", lambda: application.bot.delete_webhook())
-                await _patiently(
-                    "register the command menu", lambda: application.bot.set_my_commands(handlers.bot_commands())
-                )
+                await _patiently("register the command menus", lambda: handlers.register_menus(application.bot))
                 await application.start()
                 try:
                     await reminders.load_blocked()

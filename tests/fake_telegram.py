@@ -376,8 +376,8 @@ class FakeTelegram:
 
     # -- what people do --------------------------------------------------------------------------
 
-    def user(self, user_id: int = 1001, first_name: str = "Alex") -> FakeUser:
-        return FakeUser(self, user_id, first_name)
+    def user(self, user_id: int = 1001, first_name: str = "Alex", language_code: str | None = "en") -> FakeUser:
+        return FakeUser(self, user_id, first_name, language_code)
 
     def group(self, chat_id: int = -1001234, title: str = "Office") -> FakeGroup:
         """The group with this id (a supergroup for ids starting -100), made on first use."""
@@ -695,15 +695,20 @@ class _ChatView:
 class FakeUser(_ChatView):
     """One person in a private chat with the bot (who may also post in groups)."""
 
-    def __init__(self, api: FakeTelegram, user_id: int, first_name: str) -> None:
+    def __init__(self, api: FakeTelegram, user_id: int, first_name: str, language_code: str | None = "en") -> None:
         super().__init__(api, user_id)
         self.first_name = first_name
+        #: The language of the user's Telegram app, as Telegram reports it (None: not given).
+        self.language_code = language_code
         #: The messages this user sent, as the bot last saw them (for ``edit``).
         self.sent: list[dict[str, Any]] = []
 
     @property
     def json(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "en"}
+        found: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code is not None:
+            found["language_code"] = self.language_code
+        return found
 
     @property
     def chat_json(self) -> dict[str, Any]:

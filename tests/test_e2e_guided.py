@@ -218,7 +218,7 @@ async def test_unknown_command_text_and_huge_messages_get_a_hint(bot, telegram, 
 async def test_start_help_and_routines(bot, telegram, clock) -> None:
     assert [c["command"] for c in telegram.commands] == [
         "stretch", "routines", "stop", "remind", "nudges", "reminders", "pause", "timezone",
-        "reach", "progress", "history", "export", "forget", "help",
+        "reach", "progress", "history", "export", "forget", "language", "help",
     ]
     user = telegram.user(first_name="<b>Zoë</b>")
     await user.send("/start")

@@ -120,6 +120,13 @@ class SettleDoubt:
 
 
 @dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """A /language button: ``language`` as a locale identifier ("de", "pt_BR")."""
+
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class Forget:
     """/forget's confirmation: ``confirmed`` False is the "keep my data" button."""
 
@@ -128,7 +135,7 @@ class Forget:
 
 Action = (
     StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder
-    | AskTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt
+    | AskTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt | ChooseLanguage
 )
 
 # Whole-string patterns, applied with fullmatch.
@@ -152,6 +159,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     ),
     (re.compile(r"forget:(?P<answer>yes|no)"), Forget),
     (re.compile(rf"feel:(?P<session_id>{_ID}):(?P<feeling>fine|tight|pain)"), CheckIn),
+    (re.compile(r"lang:(?P<language>[a-z]{2}(?:_[A-Z]{2})?)"), ChooseLanguage),
     (re.compile(rf"dm:(?P<measurement_id>{_ID}):(?P<tenths>keep|-?[0-9]{{1,4}})"), SettleDoubt),
 ]
 
@@ -178,6 +186,8 @@ def encode(action: Action) -> str:
             data = f"forget:{'yes' if confirmed else 'no'}"
         case CheckIn(session_id, feeling):
             data = f"feel:{session_id}:{feeling.value}"
+        case ChooseLanguage(language):
+            data = f"lang:{language}"
         case SettleDoubt(measurement_id, tenths):
             data = f"dm:{measurement_id}:{'keep' if tenths is None else tenths}"
     assert len(data.encode()) <= 64, data
@@ -211,6 +221,8 @@ def decode(data: str | None) -> Action | None:
             return Forget(fields["answer"] == "yes")
         if kind is CheckIn:
             return CheckIn(int(fields["session_id"]), Feeling(fields["feeling"]))
+        if kind is ChooseLanguage:
+            return ChooseLanguage(fields["language"])
         if kind is SettleDoubt:
             tenths = None if fields["tenths"] == "keep" else int(fields["tenths"])
             return SettleDoubt(int(fields["measurement_id"]), tenths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.actions import (
     AskTimezone,
     CheckIn,
+    ChooseLanguage,
     Feeling,
     Forget,
     QuickReminder,
@@ -23,6 +24,7 @@ from bot.domain.reach import Reach, describe_cm
 from bot.domain.routines import Routine, RoutineBook
 from bot.domain.session import Session
 from bot.presentation import texts
+from bot.presentation.i18n import SHIPPED, native_name
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]
@@ -72,6 +74,12 @@ def check_in(session: Session, routine: Routine) -> Keyboard:
         [(texts.FEELING_BUTTONS[f], encode(CheckIn(session.id, f))) for f in Feeling],
         *after_session(routine),
     ]
+
+
+def languages() -> Keyboard:
+    """Every shipped language, by its own name, two to a row."""
+    buttons = [(native_name(code), encode(ChooseLanguage(code))) for code in SHIPPED]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def did_you_mean(measurement_id: int, typed: Reach, meant: float | None) -> Keyboard:

@@ -17,6 +17,7 @@ from bot.domain.reach import MDC_CM, Change, Doubt, Measurement, Progress, Reach
 from bot.domain.routines import Routine, RoutineBook, Step, StepKind
 from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
+from bot.presentation.i18n import DEFAULT, Words, words
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
 #: On every first card, once the full note has been given (before a user's first routine).
@@ -27,22 +28,37 @@ def safety_note(routine: Routine) -> str:
     """Before a user's very first routine, as a message of its own: read once, standing up."""
     return f"🛟 <b>Before you start</b>\n{escape(routine.safety or SAFETY)}"
 
-COMMANDS: list[tuple[str, str]] = [
-    ("stretch", "Start the 10-minute hamstrings & hips routine"),
-    ("routines", "Pick a routine"),
-    ("stop", "End the routine you are in"),
-    ("remind", "Daily reminder, e.g. /remind 12:30 mon-fri desk-break"),
-    ("nudges", "Stand-up nudges, e.g. /nudges 9-17 every 60"),
-    ("reminders", "Your reminders and when the next one comes"),
-    ("pause", "Silence reminders, e.g. /pause 2h or /pause until 15:30"),
-    ("timezone", "Set your time zone, e.g. /timezone Berlin"),
-    ("reach", "Log how far you reach, e.g. /reach 12 (cm above the floor)"),
-    ("progress", "Your reach over time, with a chart"),
-    ("history", "Your last measurements"),
-    ("export", "All your data as a CSV file"),
-    ("forget", "Delete everything I store about you"),
-    ("help", "What I can do"),
-]
+def commands(_: Words) -> list[tuple[str, str]]:
+    """The command menu: every command with a short description, in the user's language."""
+    return [
+        ("stretch", _("Start the 10-minute hamstrings & hips routine")),
+        ("routines", _("Pick a routine")),
+        ("stop", _("End the routine you are in")),
+        ("remind", _("Daily reminder, e.g. /remind 12:30 or /remind 12:30 desk-break")),
+        ("nudges", _("Stand-up nudges, e.g. /nudges 9-17 every 60")),
+        ("reminders", _("Your reminders and when the next one comes")),
+        ("pause", _("Silence reminders, e.g. /pause 2h or /pause until 15:30")),
+        ("timezone", _("Set your time zone, e.g. /timezone Berlin")),
+        ("reach", _("Log how far you reach, e.g. /reach 12 (cm above the floor)")),
+        ("progress", _("Your reach over time, with a chart")),
+        ("history", _("Your last measurements and check-ins")),
+        ("export", _("All your data as a CSV file")),
+        ("forget", _("Delete everything I store about you")),
+        ("language", _("Change my language")),
+        ("help", _("What I can do")),
+    ]
+
+
+#: Localized aliases of commands (Telegram allows Latin letters, digits and _ in command names).
+COMMAND_ALIASES: dict[str, str] = {
+    "hilfe": "help", "ayuda": "help", "ajuda": "help", "pomosch": "help",
+    "sprache": "language", "idioma": "language", "yazyk": "language",
+    "dehnen": "stretch", "estirar": "stretch", "alongar": "stretch",
+}
+
+#: English words: the default wherever a text is not yet given the user's language.
+ENGLISH = words(DEFAULT)
+COMMANDS = commands(ENGLISH)
 
 _ACTION_WORD = {
     StepKind.ASSESS: "Check",
@@ -52,33 +68,58 @@ _ACTION_WORD = {
 }
 
 
-def duration(seconds: float) -> str:
-    """Human length: "45 s", "2 min 40 s", "10 min"."""
+def duration(seconds: float, _: Words = ENGLISH) -> str:
+    """Human length: "45 s", "2 min 40 s", "10 min" (abbreviations per language)."""
     total = round(seconds)
     minutes, secs = divmod(total, 60)
     if minutes == 0:
-        return f"{secs} s"
-    return f"{minutes} min" if secs == 0 else f"{minutes} min {secs} s"
+        return _("{seconds} s", seconds=secs)
+    if secs == 0:
+        return _("{minutes} min", minutes=minutes)
+    return _("{minutes} min {seconds} s", minutes=minutes, seconds=secs)
 
 
-def welcome(first_name: str, book: RoutineBook) -> str:
-    name = escape(first_name.strip()[:40]) or "there"
+def welcome(first_name: str, book: RoutineBook, _: Words = ENGLISH) -> str:
+    name = escape(first_name.strip()[:40])
     flagship = book.default
+    hello = _("Hi {name}!", name=name) if name else _("Hi there!")
     return (
-        f"Hi {name}! I'm Limber, a stretching coach for people who sit a lot.\n\n"
-        f"I'll walk you through short routines pose by pose, with a timer for each one. "
-        f"<b>{escape(flagship.title)}</b> takes {duration(flagship.total_seconds)}.\n\n"
-        f"<i>{SAFETY}</i>"
+        hello
+        + " "
+        + _("I'm Limber, a stretching coach for people who sit a lot.")
+        + "\n\n"
+        + _(
+            "I'll walk you through short routines pose by pose, with a timer for each one. "
+            "<b>{routine}</b> takes {length}.",
+            routine=escape(flagship.title),
+            length=duration(flagship.total_seconds, _),
+        )
+        + "\n\n<i>"
+        + _("Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly.")
+        + "</i>"
     )
 
 
-def help_text() -> str:
-    lines = ["<b>What I can do</b>"]
-    lines += [f"/{name} - {escape(description)}" for name, description in COMMANDS]
+def help_text(_: Words = ENGLISH) -> str:
+    lines = ["<b>" + _("What I can do") + "</b>"]
+    lines += [f"/{name} - {escape(description)}" for name, description in commands(_)]
     lines.append("")
-    lines.append("During a routine, use the buttons under each pose to pause, skip or stop.")
-    lines.append("Reminders use your time zone and skip days you already stretched.")
+    lines.append(_("During a routine, use the buttons under each pose to pause, skip or stop."))
+    lines.append(_("Reminders use your time zone and skip days you already stretched."))
     return "\n".join(lines)
+
+
+def language_menu(_: Words) -> str:
+    return _("Which language shall I speak? You can also send /language de, es, pt or ru.")
+
+
+def language_set(_: Words) -> str:
+    """Said in the language just chosen."""
+    return _("Done: I'll speak English with you from now on.")
+
+
+def language_unknown(_: Words, typed: str) -> str:
+    return _("I don't speak “{typed}” yet. Pick one of these:", typed=escape(typed[:20]))
 
 
 def routine_list(book: RoutineBook) -> str:
@@ -426,9 +467,9 @@ def nothing_to_stop() -> str:
     return "You're not in a routine right now. /stretch starts one."
 
 
-def unknown_command(command: str) -> str:
+def unknown_command(command: str, _: Words = ENGLISH) -> str:
     shown = escape(command[:32])
-    return f"I don't know {shown}.\n\n{help_text()}"
+    return _("I don't know {command}.", command=shown) + f"\n\n{help_text(_)}"
 
 
 def unexpected_message(routine: Routine | None) -> str:

@@ -40,6 +40,7 @@ class User:
     blocked_at: datetime | None
     paused_until: datetime | None
     moved_at: datetime | None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,10 @@ class Transactions(Protocol):
 
 
 class UserStore(Protocol):
-    async def upsert_user(self, user_id: int, first_name: str, now: datetime) -> None: ...
+    async def upsert_user(
+        self, user_id: int, first_name: str, now: datetime, language: str | None = None
+    ) -> None: ...
+    async def set_language(self, user_id: int, language: str) -> None: ...
     async def get_user(self, user_id: int) -> User | None: ...
     async def set_timezone(self, user_id: int, zone: str) -> None: ...
     async def mark_timezone_hint_sent(self, user_id: int) -> None: ...

@@ -51,6 +51,8 @@ users = Table(
     Column("blocked_at", Float),
     Column("paused_until", Float),
     Column("moved_at", Float),
+    #: The language the user is spoken to in ("de", "pt_BR"); None until first known.
+    Column("language", Text),
     Index("users_by_chat", "chat_id"),
 )
 

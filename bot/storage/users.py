@@ -23,7 +23,12 @@ class UserRepository:
         insert = dialect.insert(users, db.engine_name)
         self._upsert = insert.on_conflict_do_update(
             index_elements=[users.c.user_id],
-            set_={"first_name": insert.excluded.first_name, "updated_at": insert.excluded.updated_at},
+            set_={
+                "first_name": insert.excluded.first_name,
+                "updated_at": insert.excluded.updated_at,
+                # Set once, from the first contact that knows it; /language changes it.
+                "language": func.coalesce(users.c.language, insert.excluded.language),
+            },
         )
         chat_insert = dialect.insert(chats, db.engine_name)
         self._chat_upsert = chat_insert.on_conflict_do_update(
@@ -36,14 +41,18 @@ class UserRepository:
             },
         )
 
-    async def upsert_user(self, user_id: int, first_name: str, now: datetime) -> None:
+    async def upsert_user(self, user_id: int, first_name: str, now: datetime, language: str | None = None) -> None:
         """Create or refresh a user. Their chat is always their private chat, which Telegram
-        gives the user's own id: using the bot in a group never redirects their reminders."""
+        gives the user's own id: using the bot in a group never redirects their reminders.
+        ``language`` is stored only if none is yet."""
         await self._db.run(
             self._upsert,
             {"user_id": user_id, "chat_id": user_id, "first_name": first_name[:64],
-             "created_at": ts(now), "updated_at": ts(now)},
+             "created_at": ts(now), "updated_at": ts(now), "language": language},
         )
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self._set(user_id, language=language)
 
     async def get_user(self, user_id: int) -> User | None:
         row = await self._db.fetch_one(select(users).where(_BY_ID), {"user_id": user_id})
@@ -58,6 +67,7 @@ class UserRepository:
             blocked_at=dt(row.blocked_at),
             paused_until=dt(row.paused_until),
             moved_at=dt(row.moved_at),
+            language=row.language,
         )
 
     async def _set(self, user_id: int, **values: Any) -> int:

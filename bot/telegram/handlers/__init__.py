@@ -23,10 +23,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.presentation import texts
 from bot.telegram.handlers import buttons, common, free_text, groups, measurements, reminders, stretching
-from bot.telegram.handlers.common import Services, bot_commands
+from bot.telegram.handlers.common import Services, bot_commands, register_menus
 
-__all__ = ["Services", "bot_commands", "register"]
+__all__ = ["Services", "bot_commands", "register", "register_menus"]
 
 
 class Matching(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
@@ -77,6 +78,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "history": measurements.on_history,
         "export": measurements.on_export,
         "forget": measurements.on_forget,
+        "language": common.on_language,
     }
     # Group chats are answered (or not) by their own rules, and go no further.
     application.add_handler(Matching(application, _from_a_group, groups.in_group), group=-2)
@@ -86,7 +88,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Edits never run a command or store a measurement again (CommandHandler matches edits).
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, common.on_edited))
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
+        aliases = [alias for alias, command in texts.COMMAND_ALIASES.items() if command == name]
+        application.add_handler(CommandHandler([name, *aliases], callback))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(ChatMemberHandler(reminders.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.LOCATION, reminders.on_location))

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.domain.actions import (
     AskTimezone,
     CheckIn,
+    ChooseLanguage,
     Forget,
     QuickReminder,
     ReachAnswer,
@@ -25,7 +26,7 @@ from bot.domain.actions import (
 from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
-from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.common import choose_language, reply, services
 from bot.telegram.handlers.reminders import ask_for_timezone
 
 
@@ -95,6 +96,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 toast = texts.TOAST_SAVED
                 if query.message is not None:
                     found.messenger.edit(chat.id, query.message.message_id, settled, None)
+        case ChooseLanguage(language):
+            await query.answer()
+            if query.message is not None:
+                found.messenger.clear_buttons(chat.id, query.message.message_id)
+            toast = await choose_language(update, context, language)
+            if toast:
+                await reply(update, context, toast)
+            return
         case CheckIn():
             message_id = query.message.message_id if query.message is not None else None
             toast = await found.coach.check_in(user.id, action, message_id)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import ContextTypes
 
 from bot.domain.routines import RoutineBook
 from bot.logs import redact
 from bot.presentation import keyboards, texts
+from bot.presentation.i18n import DEFAULT, SHIPPED, Words, negotiate, telegram_code, words
 from bot.services.coach import Coach
+from bot.services.languages import Languages
 from bot.services.progress import ProgressReport
 from bot.services.reminders import Reminders
 from bot.telegram.messenger import TelegramMessenger
@@ -27,14 +29,32 @@ class Services:
     messenger: TelegramMessenger
     routines: RoutineBook
     default_timezone: str
+    languages: Languages
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
 
 
-def bot_commands() -> list[BotCommand]:
-    return [BotCommand(name, description) for name, description in texts.COMMANDS]
+def bot_commands(language: str = DEFAULT) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in texts.commands(words(language))]
+
+
+async def register_menus(bot: Bot) -> None:
+    """The command menu in every shipped language (Telegram shows each user the one for their
+    app's language), English also as the default for all others."""
+    await bot.set_my_commands(bot_commands())
+    for language in SHIPPED:
+        await bot.set_my_commands(bot_commands(language), language_code=telegram_code(language))
+
+
+async def words_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Words:
+    """The words of the user this update is from, in their language."""
+    user = update.effective_user
+    if user is None:
+        return words(DEFAULT)
+    language = await services(context).languages.of(user.id, user.first_name, user.language_code)
+    return words(language)
 
 
 async def reply(
@@ -50,10 +70,11 @@ async def reply(
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     found = services(context)
+    _ = await words_for(update, context)
     await reply(
         update,
         context,
-        texts.welcome(user.first_name if user else "", found.routines),
+        texts.welcome(user.first_name if user else "", found.routines, _),
         keyboards.routine_picker(found.routines),
     )
     zone = found.default_timezone
@@ -63,7 +84,42 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, texts.help_text())
+    await reply(update, context, texts.help_text(await words_for(update, context)))
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language: buttons for every shipped language; /language de sets it at once."""
+    typed = " ".join(context.args or []).strip()
+    if not typed:
+        await reply(update, context, texts.language_menu(await words_for(update, context)), keyboards.languages())
+        return
+    language = negotiate(_LANGUAGE_WORDS.get(typed.lower(), typed))
+    if language == DEFAULT and not _is_english(typed):
+        _ = await words_for(update, context)
+        await reply(update, context, texts.language_unknown(_, typed), keyboards.languages())
+        return
+    await choose_language(update, context, language)
+
+
+async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> str:
+    """Store the user's choice and say so in the new language; returns the toast for a button
+    (empty: done)."""
+    user = update.effective_user
+    if user is None or not await services(context).languages.choose(user.id, user.first_name, language):
+        return texts.TOAST_EXPIRED
+    await reply(update, context, texts.language_set(words(language)))
+    return ""
+
+
+#: Languages typed by name after /language, in English or in themselves.
+_LANGUAGE_WORDS = {
+    "english": "en", "german": "de", "deutsch": "de", "spanish": "es", "español": "es", "espanol": "es",
+    "portuguese": "pt", "português": "pt", "portugues": "pt", "russian": "ru", "русский": "ru",
+}
+
+
+def _is_english(typed: str) -> bool:
+    return _LANGUAGE_WORDS.get(typed.lower(), typed.lower().replace("_", "-").split("-")[0]) == "en"
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,7 +134,7 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "/").split()[0].split("@")[0]
-    await reply(update, context, texts.unknown_command(command))
+    await reply(update, context, texts.unknown_command(command, await words_for(update, context)))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

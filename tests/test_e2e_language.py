@@ -1,0 +1,55 @@
+"""End to end: the bot speaks the user's language from the first message, and /language
+changes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.both_engines
+
+
+async def test_a_german_app_gets_german_and_localized_command_names(bot, telegram: FakeTelegram) -> None:
+    user = telegram.user(language_code="de-AT")
+    await user.send("/start")
+    welcome = await user.next_message()
+    assert welcome.text.startswith("Hallo Alex!")
+    await user.send("/hilfe")  # the German alias of /help
+    help_text = (await user.next_message("Was ich kann")).text
+    assert help_text.startswith("Was ich kann")  # the help itself, not "I don't know /hilfe"
+    assert "/remind" in help_text and "Tägliche Erinnerung" in help_text
+    await user.send("/tanzen")
+    assert "/tanzen" in (await user.next_message()).text
+
+
+async def test_language_is_kept_and_changed_with_language(bot, telegram: FakeTelegram) -> None:
+    user = telegram.user(language_code="pt-BR")
+    await user.send("/help")
+    assert "O que eu sei fazer" in (await user.next_message()).text  # pt-BR from the app's language
+    # The language chosen at first contact is stored: a later app language does not change it.
+    user.language_code = "en"
+    await user.send("/language")
+    menu = await user.next_message()
+    assert menu.buttons == ["English", "Deutsch", "Español", "Português (Brasil)", "Русский"]
+    await user.press(menu, "Español")
+    done = await user.next_message()
+    assert "español" in done.text
+    await telegram.wait_until(lambda: menu.buttons == [], what="the language buttons removed")
+
+    await user.send("/language ru")
+    assert "по-русски" in (await user.next_message()).text
+    await user.send("/language klingon")
+    unknown = await user.next_message()
+    assert "klingon" in unknown.text and "Deutsch" in unknown.buttons
+    await user.send("/language english")
+    assert "English" in (await user.next_message()).text
+
+
+async def test_the_command_menu_is_registered_in_every_language(bot, telegram: FakeTelegram) -> None:
+    registered = telegram.commands_by_language
+    assert {language for language, scope in registered} == {"", "en", "de", "es", "pt", "ru"}
+    german = {command["command"]: command["description"] for command in registered[("de", "default")]}
+    english = {command["command"]: command["description"] for command in registered[("", "default")]}
+    assert set(german) == set(english) and "language" in german
+    assert german["help"] != english["help"]
