@@ -39,6 +39,51 @@ def test_numbers_units_and_signs(text: str, cm: float) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "cm"),
+    [
+        # English
+        ("about 12", 12.0), ("About 12 cm", 12.0), ("~12 cm", 12.0), ("~12", 12.0), ("~ 12", 12.0), ("≈12", 12.0),
+        ("12-ish", 12.0), ("12ish", 12.0), ("12 cm-ish", 12.0), ("12 or so", 12.0), ("around 12", 12.0),
+        ("roughly 12.5", 12.5), ("approx. 12", 12.0), ("approximately 12", 12.0), ("circa 12", 12.0),
+        ("about 5 in", 12.7),
+        # German
+        ("ca. 12", 12.0), ("ca 12", 12.0), ("etwa 12", 12.0), ("ungefähr 12 cm", 12.0), ("rund 12,5", 12.5),
+        # Spanish
+        ("unos 12", 12.0), ("unos 12 cm", 12.0), ("cerca de 12", 12.0), ("alrededor de 12", 12.0),
+        ("aprox. 12", 12.0),
+        # Brazilian Portuguese
+        ("uns 12", 12.0), ("cerca de 12 cm", 12.0), ("por volta de 12", 12.0), ("mais ou menos 12", 12.0),
+        # Russian
+        ("около 12", 12.0), ("примерно 12", 12.0), ("примерно 12 см", 12.0), ("где-то 12", 12.0),
+        # "about" keeps the sign after it
+        ("about -3", -3.0), ("~-3", -3.0), ("~ −3 cm", -3.0), ("-3-ish", -3.0), ("about-3", -3.0),
+        ("около -3 см", -3.0), ("etwa +5", 5.0), ("about 0", 0.0),
+    ],
+)
+def test_approximate_answers_mean_the_number(text: str, cm: float) -> None:
+    assert parse_reach(text).cm == cm
+
+
+def test_an_approximate_landmark_is_the_landmark() -> None:
+    assert parse_reach("about ankles") == Reach(landmark=Landmark.ANKLES)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("about", "couldn't read"), ("~", "couldn't read"), ("ish", "couldn't read"),
+        ("about about 12", "couldn't read"),
+        ("about 999", "outside"), ("~-45", "outside"), ("about twelve", "couldn't read"),
+        ("abouts 12", "couldn't read"),
+        ("12 ish ish", "couldn't read"), ("около", "couldn't read"),
+    ],
+)
+def test_approximate_nonsense_is_still_refused(text: str, reason: str) -> None:
+    with pytest.raises(ReachError, match=reason):
+        parse_reach(text)
+
+
+@pytest.mark.parametrize(
     ("text", "landmark"),
     [
         ("knees", Landmark.KNEES), ("mid-shin", Landmark.MID_SHIN), ("Shins", Landmark.MID_SHIN),

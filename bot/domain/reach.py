@@ -77,8 +77,17 @@ _LANDMARK_WORDS = {
 
 _NUMBER = re.compile(
     r"(?P<sign>[+\-−–])?\s*(?P<number>\d{1,3}(?:[.,]\d{1,2})?)\s*"
-    r"(?P<unit>cm|centimet(?:er|re)s?|in|inch|inches|\"|”|″)?"
+    r"(?P<unit>cm|centimet(?:er|re)s?|см|(?P<inch>in|inch|inches|\"|”|″|zoll|pulgadas?|polegadas?|дюйм(?:а|ов)?))?"
 )
+#: "About" before a number, in each shipped language ("about 12", "~12 cm", "ca. 12", "etwa 12",
+#: "unos 12", "cerca de 12", "около 12"). Only words and "~"/"≈": a sign after them is kept.
+_ABOUT_BEFORE = re.compile(
+    r"(?:~|≈|about|approximately|approx\.?|around|roughly|circa|ca\.?|etwa|ungef(?:ä|ae|a)hr|rund|"
+    r"unos|unas|cerca de|aproximadamente|aprox\.?|alrededor de|más o menos|mas o menos|"
+    r"uns|umas|por volta de|mais ou menos|около|примерно|приблизительно|где-то|где то)\s*"
+)
+#: ... and after it ("12-ish", "12 cm ish", "12 or so").
+_ABOUT_AFTER = re.compile(r"\s*(?:-?\s*ish|or so|oder so|más o menos|mas o menos|или около того)$")
 
 
 class ReachError(ValueError):
@@ -108,12 +117,14 @@ def describe_cm(cm: float) -> str:
 
 
 def parse_reach(text: str) -> Reach:
-    """Read an answer: "12", "12 cm", "12.5cm", "5 in", '4"', "-3", "ankles", "palms flat"."""
+    """Read an answer: "12", "12 cm", "12.5cm", "5 in", '4"', "-3", "ankles", "palms flat";
+    an approximate one means the same number: "about 12", "~12 cm", "12-ish", "etwa 12", "около 12"."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         raise ReachError("that was empty")
     if len(cleaned) > 40:
         raise ReachError("that's too long to be a measurement")
+    cleaned = _without_about(cleaned)
     if cleaned in _LANDMARK_WORDS:
         landmark = _LANDMARK_WORDS[cleaned]
         return Reach(cm=landmark.exact_cm, landmark=landmark)
@@ -123,7 +134,7 @@ def parse_reach(text: str) -> Reach:
     value = float(match["number"].replace(",", "."))
     if match["sign"] and match["sign"] != "+":
         value = -value
-    if match["unit"] and match["unit"][0] in {"i", '"', "”", "″"}:
+    if match["inch"]:
         value *= CM_PER_INCH
     value = round(value, 1)
     if not MIN_CM <= value <= MAX_CM:
@@ -131,6 +142,17 @@ def parse_reach(text: str) -> Reach:
             f"{_number(value)} cm is outside what a standing reach can be ({MIN_CM:.0f} to +{MAX_CM:.0f} cm)"
         )
     return Reach(cm=value, landmark=Landmark.FLOOR if value == 0 else None)
+
+
+def _without_about(cleaned: str) -> str:
+    """"about 12" -> "12", "~ -3 cm" -> "-3 cm", "12-ish" -> "12" (one word each side at most)."""
+    before = _ABOUT_BEFORE.match(cleaned)
+    if before is not None and before.end() < len(cleaned):
+        cleaned = cleaned[before.end():]
+    after = _ABOUT_AFTER.search(cleaned)
+    if after is not None and after.start() > 0:
+        cleaned = cleaned[:after.start()]
+    return cleaned
 
 
 # -- comparing ----------------------------------------------------------------------------------
