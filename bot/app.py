@@ -176,9 +176,11 @@ async def running(
             settings.send_rate_per_second / settings.replicas, on_blocked=blocked, on_fatal=stop_with
         )
         messenger = TelegramMessenger(application.bot, dispatcher, request)
+        languages = Languages(stores.users, clock)
         coach = Coach(
             sessions=stores.sessions, users=stores.users, measurements=stores.measurements, transactions=db,
             routines=routines, messenger=messenger, clock=clock, only_process=settings.replicas == 1,
+            languages=languages,
         )
         reminders = Reminders(
             users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
@@ -200,7 +202,7 @@ async def running(
             messenger=messenger,
             routines=routines,
             default_timezone=settings.default_timezone,
-            languages=Languages(stores.users, clock),
+            languages=languages,
         )
         webhook = settings.webhook_url is not None
         started = time.monotonic()

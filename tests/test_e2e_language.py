@@ -53,3 +53,18 @@ async def test_the_command_menu_is_registered_in_every_language(bot, telegram: F
     english = {command["command"]: command["description"] for command in registered[("", "default")]}
     assert set(german) == set(english) and "language" in german
     assert german["help"] != english["help"]
+
+
+async def test_a_german_user_is_coached_through_a_routine_in_german(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user(language_code="de")
+    await user.send("/stretch quick")
+    note = await user.next_message()
+    assert note.text.startswith("🛟 Bevor du anfängst")
+    card = await user.next_message("1/3")
+    assert "⏱ Noch 0:02 · halten" in card.text and "Als Nächstes: Side bend (rechts)" in card.text
+    assert card.buttons == ["⏸ Pause", "⏭ Überspringen", "⏹ Stopp"]
+    assert await user.toast(await user.press(card, "Pause")) == "Paused"  # toasts: still English
+    await telegram.wait_until(lambda: "Pausiert" in card.text, what="the card paused, in German")
+    await user.press(card, "Stopp")
+    summary = await user.next_message("gestoppt")
+    assert summary.buttons == ["🔁 Nochmal", "📋 Routinen"]

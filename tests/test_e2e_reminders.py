@@ -461,3 +461,57 @@ async def test_an_unknown_routine_word_lists_the_routines_and_changes_nothing(
         assert "Daily reminder: 12:30, Mon-Fri (next: today 12:30), Wrists & forearms" in overview.text
         at(clock, 5, 12, 30)
         assert "Wrists & forearms takes" in (await user.next_message("Time to stretch")).text
+
+
+async def test_timezone_takes_a_city_with_its_state(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/timezone Paris, Texas")
+    reply = await user.next_message()
+    assert "Time zone set to America/Chicago (it's 03:00 there now)" in reply.text  # 09:00 UTC
+    assert "Paris, Texas, United States" in reply.text
+    await user.send("/reminders")
+    assert "Time zone: America/Chicago" in (await user.next_message()).text
+
+
+async def test_timezone_abbreviation_asks_and_the_button_sets_the_real_zone(
+    bot, telegram: FakeTelegram, clock
+) -> None:
+    user = telegram.user()
+    await user.send("/timezone EST")
+    question = await user.next_message()
+    assert question.text == "🌍 EST → New York, United States (America/New_York), now 04:00. Use it?"
+    await user.send("/reminders")
+    assert "Time zone: UTC (default" in (await user.next_message()).text  # asking changed nothing
+
+    await user.press(question, "Yes")
+    assert "Time zone set to America/New_York (it's 04:00 there now)" in (await user.next_message()).text
+    await telegram.wait_until(lambda: question.buttons == [], what="zone buttons removed after the choice")
+    await user.send("/reminders")
+    assert "Time zone: America/New_York" in (await user.next_message()).text
+    # A forged zone sets nothing.
+    await user.press_data(question, "tz:=Mars/Olympus_Mons")
+    assert "expired" in (await user.next_message()).text
+    await user.send("/reminders")
+    assert "Time zone: America/New_York" in (await user.next_message()).text
+
+
+async def test_timezone_offset_sets_a_fixed_zone_and_warns(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/timezone UTC+2")
+    reply = await user.next_message()
+    assert "Time zone set to Etc/GMT-2 (it's 11:00 there now)" in reply.text
+    assert "UTC+02:00 is a fixed offset" in reply.text and "won't follow daylight saving" in reply.text
+
+
+async def test_timezone_nonsense_suggests_and_changes_nothing(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    await user.send("/timezone Paris, France")
+    assert "Time zone set to Europe/Paris" in (await user.next_message()).text
+    await user.send("/timezone Paris, Frence")
+    reply = await user.next_message()
+    assert "don't know a time zone or city called “Paris, Frence”" in reply.text
+    assert "Paris, Texas, United States (America/Chicago)" in reply.text and "For example" in reply.text
+    await user.send("/reminders")
+    assert "Time zone: Europe/Paris" in (await user.next_message()).text
+    await user.press(reply, "Paris · ")  # a suggestion is a button too
+    assert "Time zone set to Europe/Paris" in (await user.next_message()).text

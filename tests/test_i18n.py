@@ -91,6 +91,52 @@ def test_start_help_and_the_menu_render_in_each_language_without_a_raw_placehold
         assert texts.language_set(_) != texts.language_set(words(DEFAULT))
 
 
+@pytest.mark.parametrize("language", SHIPPED)
+def test_a_whole_routine_renders_in_each_language_without_a_raw_placeholder(language: str) -> None:
+    """Every card of the flagship in each phase, its buttons, the offer, and the summary with
+    its check-in and the answers: all in the language, no placeholder left unfilled."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from bot.domain import session as machine
+    from bot.domain.actions import Feeling
+    from bot.domain.session import Status
+    from bot.presentation import keyboards
+
+    _ = words(language)
+    flagship = load_routines()["hamstrings"]
+    gentle = load_routines()["hamstrings-gentle"]
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    started, _events = machine.start(flagship, 1, 1, t0)
+    started = replace(started, id=1)
+    rendered: list[str] = [texts.safety_note(flagship, _)]
+    for index, step in enumerate(flagship.steps):
+        at_step = replace(started, step_index=index, halfway_sent=True)
+        ready = replace(at_step, phase=machine.Phase.READY)
+        holding = replace(at_step, phase=machine.Phase.HOLD)
+        paused = replace(holding, clock_started_at=None)
+        asking = replace(holding, clock_started_at=None, awaiting_answer_until=t0 + timedelta(minutes=3))
+        for state in (ready, holding, paused, asking):
+            rendered.append(texts.pose(flagship, state, seconds_left=40, _=_))
+            for row in keyboards.reach_controls(state, _) + keyboards.optional_offer(state, _):
+                rendered += [label for label, _data in row]
+        rendered.append(texts.optional_offer(flagship, step, _))
+    done = replace(started, status=Status.FINISHED, steps_done=10, steps_skipped=1, extras_done=1,
+                   cards_missed=2, active_seconds=500)
+    rendered.append(texts.summary(flagship, done, ask_feeling=True, _=_))
+    rendered += [texts.summary(flagship, done, feeling=f, _=_) for f in Feeling]
+    rendered += [label for row in keyboards.check_in(done, flagship, _) for label, _data in row]
+    rendered += [texts.pain_advice(gentle, _), texts.gentler_offer(flagship, gentle, _), texts.reach_not_answered(_)]
+    for text in rendered:
+        assert not PLACEHOLDER.search(text), text
+    if language != DEFAULT:
+        english = words(DEFAULT)
+        assert texts.summary(flagship, done, ask_feeling=True, _=_) != texts.summary(
+            flagship, done, ask_feeling=True, _=english
+        )
+        assert keyboards.pose_controls(started, _) != keyboards.pose_controls(started, english)
+
+
 def test_language_names_and_telegram_codes() -> None:
     assert [native_name(code) for code in SHIPPED] == [
         "English", "Deutsch", "Español", "Português (Brasil)", "Русский"

@@ -88,6 +88,13 @@ class AskTimezone:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfirmTimezone:
+    """"Use this zone": an IANA name offered after /timezone (checked again when pressed)."""
+
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReachAnswer:
     """A landmark tapped at an assessment step, or ``landmark`` None for "skip measuring"."""
 
@@ -135,7 +142,7 @@ class Forget:
 
 Action = (
     StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder
-    | AskTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt | ChooseLanguage
+    | AskTimezone | ConfirmTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt | ChooseLanguage
 )
 
 # Whole-string patterns, applied with fullmatch.
@@ -150,6 +157,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     (re.compile(rf"rem:(?P<delivery_id>{_ID}):(?P<verb>go|z15|z60|skip|moved)"), ReminderAction),
     (re.compile(r"quick:(?P<hour>[01][0-9]|2[0-3])(?P<minute>[0-5][0-9])"), QuickReminder),
     (re.compile(r"tz:ask"), AskTimezone),
+    (re.compile(r"tz:=(?P<zone>[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2})"), ConfirmTimezone),
     (
         re.compile(
             rf"rch:(?P<session_id>{_ID}):(?P<step_index>[0-9]{{1,3}}):"
@@ -180,6 +188,8 @@ def encode(action: Action) -> str:
             data = f"quick:{hour:02d}{minute:02d}"
         case AskTimezone():
             data = "tz:ask"
+        case ConfirmTimezone(zone):
+            data = f"tz:={zone}"
         case ReachAnswer(session_id, step_index, landmark):
             data = f"rch:{session_id}:{step_index}:{landmark or 'skip'}"
         case Forget(confirmed):
@@ -223,6 +233,8 @@ def decode(data: str | None) -> Action | None:
             return CheckIn(int(fields["session_id"]), Feeling(fields["feeling"]))
         if kind is ChooseLanguage:
             return ChooseLanguage(fields["language"])
+        if kind is ConfirmTimezone:
+            return ConfirmTimezone(fields["zone"])
         if kind is SettleDoubt:
             tenths = None if fields["tenths"] == "keep" else int(fields["tenths"])
             return SettleDoubt(int(fields["measurement_id"]), tenths)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.actions import (
     AskTimezone,
     CheckIn,
     ChooseLanguage,
+    ConfirmTimezone,
     Feeling,
     Forget,
     QuickReminder,
@@ -23,8 +26,10 @@ from bot.domain.actions import (
 from bot.domain.reach import Reach, describe_cm
 from bot.domain.routines import Routine, RoutineBook
 from bot.domain.session import Session
+from bot.domain.timezones import ZoneChoice
 from bot.presentation import texts
-from bot.presentation.i18n import SHIPPED, native_name
+from bot.presentation.i18n import SHIPPED, Words, native_name
+from bot.presentation.texts import ENGLISH
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]
@@ -34,45 +39,47 @@ def routine_picker(book: RoutineBook) -> Keyboard:
     return [[(texts.routine_button(r), encode(StartRoutine(r.id)))] for r in book.values()]
 
 
-def pose_controls(session: Session) -> Keyboard:
+def pose_controls(session: Session, _: Words = ENGLISH) -> Keyboard:
     assert session.id is not None
     def act(verb: Verb) -> str:
         return encode(SessionAction(session.id, session.step_index, verb))  # type: ignore[arg-type]
 
+    stop = ("⏹ " + _("Stop"), act(Verb.STOP))
     if session.awaiting_answer:  # the reach buttons move things on; only Stop stays useful
-        return [[(texts.BUTTON_STOP, act(Verb.STOP))]]
-    first = (texts.BUTTON_RESUME, act(Verb.RESUME)) if session.paused else (texts.BUTTON_PAUSE, act(Verb.PAUSE))
-    return [[first, (texts.BUTTON_SKIP, act(Verb.SKIP)), (texts.BUTTON_STOP, act(Verb.STOP))]]
+        return [[stop]]
+    first = ("▶️ " + _("Resume"), act(Verb.RESUME)) if session.paused else ("⏸ " + _("Pause"), act(Verb.PAUSE))
+    return [[first, ("⏭ " + _("Skip"), act(Verb.SKIP)), stop]]
 
 
-def reach_controls(session: Session) -> Keyboard:
+def reach_controls(session: Session, _: Words = ENGLISH) -> Keyboard:
     """An assessment pose: two rows, the measuring one (landmarks, "not now") and the usual
     controls."""
     assert session.id is not None
     def answer(code: str | None) -> str:
         return encode(ReachAnswer(session.id, session.step_index, code))  # type: ignore[arg-type]
 
-    measuring = [(label, answer(code)) for code, label in texts.LANDMARK_BUTTONS.items()]
-    return [[*measuring, (texts.BUTTON_SKIP_MEASURING, answer(None))], *pose_controls(session)]
+    measuring = [(label, answer(code)) for code, label in texts.landmark_buttons(_).items()]
+    return [[*measuring, (_("Not now"), answer(None))], *pose_controls(session, _)]
 
 
-def optional_offer(session: Session) -> Keyboard:
+def optional_offer(session: Session, _: Words = ENGLISH) -> Keyboard:
     """Under the offer of an optional step: run it, or finish here."""
     assert session.id is not None
     return [
         [
-            (texts.BUTTON_ADD_IT, encode(SessionAction(session.id, session.step_index, Verb.ADD))),
-            (texts.BUTTON_FINISH_HERE, encode(SessionAction(session.id, session.step_index, Verb.FINISH))),
+            ("➕ " + _("Add it"), encode(SessionAction(session.id, session.step_index, Verb.ADD))),
+            ("✅ " + _("Finish here"), encode(SessionAction(session.id, session.step_index, Verb.FINISH))),
         ]
     ]
 
 
-def check_in(session: Session, routine: Routine) -> Keyboard:
+def check_in(session: Session, routine: Routine, _: Words = ENGLISH) -> Keyboard:
     """Under the summary: how did it feel (three answers), then the usual way on."""
     assert session.id is not None
+    feelings = {Feeling.FINE: "🙂 " + _("Fine"), Feeling.TIGHT: "😬 " + _("Tight"), Feeling.PAIN: "🤕 " + _("Pain")}
     return [
-        [(texts.FEELING_BUTTONS[f], encode(CheckIn(session.id, f))) for f in Feeling],
-        *after_session(routine),
+        [(feelings[f], encode(CheckIn(session.id, f))) for f in Feeling],
+        *after_session(routine, _),
     ]
 
 
@@ -95,12 +102,12 @@ def gentler(routine: Routine) -> Keyboard:
     return [[(f"▶️ {routine.title}", encode(StartRoutine(routine.id)))]]
 
 
-def gentler_or_usual(usual: Routine, gentler_routine: Routine) -> Keyboard:
+def gentler_or_usual(usual: Routine, gentler_routine: Routine, _: Words = ENGLISH) -> Keyboard:
     """It hurt last time: the gentler routine, or the usual one anyway."""
     return [
         [
             (f"▶️ {gentler_routine.title}", encode(StartRoutine(gentler_routine.id))),
-            (texts.button_usual(usual), encode(StartRoutine(usual.id, anyway=True))),
+            (texts.button_usual(usual, _), encode(StartRoutine(usual.id, anyway=True))),
         ]
     ]
 
@@ -115,11 +122,11 @@ def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:
     ]
 
 
-def after_session(routine: Routine) -> Keyboard:
+def after_session(routine: Routine, _: Words = ENGLISH) -> Keyboard:
     return [
         [
-            (texts.BUTTON_AGAIN, encode(StartRoutine(routine.id))),
-            (texts.BUTTON_ALL_ROUTINES, encode(ShowRoutines())),
+            ("🔁 " + _("Go again"), encode(StartRoutine(routine.id))),
+            ("📋 " + _("Routines"), encode(ShowRoutines())),
         ]
     ]
 
@@ -163,6 +170,12 @@ def onboarding() -> Keyboard:
         [(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES],
         [(texts.BUTTON_SET_ZONE, encode(AskTimezone()))],
     ]
+
+
+def timezone_choices(choices: tuple[ZoneChoice, ...], now: datetime) -> Keyboard:
+    """One button per zone offered after /timezone; pressing it sets that zone."""
+    only = len(choices) == 1
+    return [[(texts.timezone_choice_button(c, now, only), encode(ConfirmTimezone(c.zone)))] for c in choices]
 
 
 def forget_confirmation() -> Keyboard:

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import Feeling
 from bot.domain.countdown import clock_text
 from bot.domain.reach import MDC_CM, Change, Doubt, Measurement, Progress, Reach, describe_cm
-from bot.domain.routines import Routine, RoutineBook, Step, StepKind
+from bot.domain.routines import Routine, RoutineBook, Side, Step, StepKind
 from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
+from bot.domain.timezones import ZoneChoice, ZoneFound, ZoneQuestion
 from bot.presentation.i18n import DEFAULT, Words, words
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
@@ -24,9 +25,13 @@ SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, num
 SAFETY_LINE = "Mild tension, never pain."
 
 
-def safety_note(routine: Routine) -> str:
+def safety_note(routine: Routine, _: Words | None = None) -> str:
     """Before a user's very first routine, as a message of its own: read once, standing up."""
-    return f"🛟 <b>Before you start</b>\n{escape(routine.safety or SAFETY)}"
+    _ = _ or words(DEFAULT)
+    safety = escape(routine.safety) if routine.safety else _(
+        "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
+    )
+    return "🛟 <b>" + _("Before you start") + f"</b>\n{safety}"
 
 def commands(_: Words) -> list[tuple[str, str]]:
     """The command menu: every command with a short description, in the user's language."""
@@ -60,12 +65,6 @@ COMMAND_ALIASES: dict[str, str] = {
 ENGLISH = words(DEFAULT)
 COMMANDS = commands(ENGLISH)
 
-_ACTION_WORD = {
-    StepKind.ASSESS: "Check",
-    StepKind.STRETCH: "Hold",
-    StepKind.DYNAMIC: "Move",
-    StepKind.REST: "Rest",
-}
 
 
 def duration(seconds: float, _: Words = ENGLISH) -> str:
@@ -148,34 +147,38 @@ def pose(
     seconds_left: float,
     note: str | None = None,
     noted: str | None = None,
+    _: Words | None = None,
 ) -> str:
     """The live card for the session's current pose: what to do, the time left (redrawn in
     place as it runs), and ``noted`` acknowledging an answer on it."""
+    _ = _ or words(DEFAULT)
     index = session.step_index
     step = routine.step(index)
     upcoming = routine.next_step(index)
-    last = upcoming is None or upcoming.optional
-    next_line = "Next: you're done" if last or upcoming is None else f"Next: {escape(upcoming.label)}"
-    position = "Extra" if step.optional else f"{index + 1}/{routine.required_steps}"
-    title = f"<b>{position} · {escape(_pose_title(step))}</b>"
+    if upcoming is None or upcoming.optional:
+        next_line = _("Next: you're done")
+    else:
+        next_line = _("Next: {pose}", pose=escape(step_label(upcoming, _)))
+    position = _("Extra") if step.optional else f"{index + 1}/{routine.required_steps}"
+    title = f"<b>{position} · {escape(_pose_title(step, _))}</b>"
     tail = f"\n\n✅ {escape(noted)}" if noted else ""
     head = f"<i>{escape(note)}</i>\n" if note else ""
     if session.awaiting_answer:  # the hold is over: just the question, short
-        return f"{head}{title}\n{REACH_QUESTION_WAITING}\n\n{next_line}{tail}"
+        return f"{head}{title}\n{reach_question_waiting(_)}\n\n{next_line}{tail}"
     parts: list[str] = []
     if index == 0 and not note:
-        parts.append(f"<b>{escape(routine.title)}</b> · {duration(routine.total_seconds)}")
-        parts.append(f"<i>{SAFETY_LINE}</i>")
+        parts.append(f"<b>{escape(routine.title)}</b> · {duration(routine.total_seconds, _)}")
+        parts.append("<i>" + _("Mild tension, never pain.") + "</i>")
         parts.append("")
     parts.append(title)
-    parts.append(_timer_line(session, step, seconds_left))
+    parts.append(_timer_line(session, step, seconds_left, _))
     parts.append("")
     parts += [f"• {escape(cue)}" for cue in step.cues]
     if session.halfway_sent and step.halfway:
         parts.append(f"💬 <i>{escape(step.halfway)}</i>")
     if step.kind is StepKind.ASSESS:
         parts.append("")
-        parts.append(REACH_QUESTION)
+        parts.append(reach_question(_))
     parts.append("")
     parts.append(next_line)
     return f"{head}" + "\n".join(parts) + tail
@@ -195,22 +198,40 @@ def fit_caption(text: str) -> str:
     return escape(plain[: CAPTION_LIMIT - 1].rstrip() + "…")
 
 
-def _timer_line(session: Session, step: Step, seconds_left: float) -> str:
-    """"⏱ 0:40 left", "⏳ Get ready: 0:06", or paused."""
+def _timer_line(session: Session, step: Step, seconds_left: float, _: Words) -> str:
+    """"⏱ 0:40 left · hold", "⏳ Get ready: 0:06, then hold 30 s", or paused."""
     left = clock_text(seconds_left)
     if session.paused:
-        return f"⏸ <b>Paused</b> · {left} left" if not session.getting_ready else f"⏸ <b>Paused</b> · get ready: {left}"
+        if session.getting_ready:
+            return "⏸ " + _("<b>Paused</b> · get ready: {left}", left=left)
+        return "⏸ " + _("<b>Paused</b> · {left} left", left=left)
+    length = duration(step.seconds, _)
     if session.getting_ready:
-        return f"⏳ <b>Get ready: {left}</b>, then {_ACTION_WORD[step.kind].lower()} {duration(step.seconds)}"
-    return f"⏱ <b>{left} left</b> · {_ACTION_WORD[step.kind].lower()}"
+        then = {
+            StepKind.ASSESS: _("<b>Get ready: {left}</b>, then check {length}", left=left, length=length),
+            StepKind.STRETCH: _("<b>Get ready: {left}</b>, then hold {length}", left=left, length=length),
+            StepKind.DYNAMIC: _("<b>Get ready: {left}</b>, then move {length}", left=left, length=length),
+            StepKind.REST: _("<b>Get ready: {left}</b>, then rest {length}", left=left, length=length),
+        }
+        return "⏳ " + then[step.kind]
+    running = {
+        StepKind.ASSESS: _("<b>{left} left</b> · check", left=left),
+        StepKind.STRETCH: _("<b>{left} left</b> · hold", left=left),
+        StepKind.DYNAMIC: _("<b>{left} left</b> · move", left=left),
+        StepKind.REST: _("<b>{left} left</b> · rest", left=left),
+    }
+    return "⏱ " + running[step.kind]
 
 
-REACH_CONVENTION = "the gap in cm: 12 above the floor, 0 touching, -3 past it"
-REACH_QUESTION = f"📏 Tap a landmark, or send {REACH_CONVENTION}."
-REACH_QUESTION_WAITING = (
-    f"📏 Time's up: where did your fingertips reach? Tap a landmark, or send {REACH_CONVENTION}. "
-    f"I'll move on in 3 min."
-)
+def reach_question(_: Words) -> str:
+    return "📏 " + _("Tap a landmark, or send the gap in cm: 12 above the floor, 0 touching, -3 past it.")
+
+
+def reach_question_waiting(_: Words) -> str:
+    return "📏 " + _(
+        "Time's up: where did your fingertips reach? Tap a landmark, or send the gap in cm: "
+        "12 above the floor, 0 touching, -3 past it. I'll move on in 3 min."
+    )
 REACH_EXAMPLES = "Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark."
 
 
@@ -249,7 +270,11 @@ def reach_logged_outside(reach: Reach) -> str:
     return f"✅ {escape(reach.describe()).capitalize()} - saved. /progress shows how you're doing."
 
 
-REACH_NOT_ANSWERED = "No reach answer at the fold, so no measurement this time."
+def reach_not_answered(_: Words) -> str:
+    return _("No reach answer at the fold, so no measurement this time.")
+
+
+REACH_NOT_ANSWERED = reach_not_answered(ENGLISH)
 REACH_USAGE = (
     "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
 )
@@ -376,77 +401,102 @@ def summary(
     *,
     ask_feeling: bool = False,
     feeling: Feeling | None = None,
+    _: Words | None = None,
 ) -> str:
     """The end-of-routine message; it asks how it felt (``ask_feeling``), and once answered
     shows the answer instead (``feeling``)."""
+    _ = _ or words(DEFAULT)
     poses = routine.required_steps
+    title = escape(routine.title)
     if completed(session, routine):
-        head = f"🎉 <b>{escape(routine.title)}</b> done!"
+        head = "🎉 " + _("<b>{routine}</b> done!", routine=title)
     elif session.status is Status.FINISHED:
         # Walked through by skipping most of it: said plainly, not celebrated or counted.
-        head = f"<b>{escape(routine.title)}</b> ended early, so it doesn't count toward your streak."
+        head = _("<b>{routine}</b> ended early, so it doesn't count toward your streak.", routine=title)
     else:
-        head = f"Stopped <b>{escape(routine.title)}</b>."
+        head = _("Stopped <b>{routine}</b>.", routine=title)
     shown_done = max(0, session.steps_done - session.cards_missed)
-    detail = f"You stretched for {duration(session.active_seconds)}: {shown_done} of {poses} poses done"
+    held = duration(session.active_seconds, _)
+    detail = _.plural(
+        "You stretched for {length}: {done} of {count} pose done",
+        "You stretched for {length}: {done} of {count} poses done",
+        poses,
+        length=held,
+        done=shown_done,
+    )
     if session.steps_skipped:
-        detail += f", {session.steps_skipped} skipped"
+        detail += ", " + _("{skipped} skipped", skipped=session.steps_skipped)
     if session.extras_done:
-        detail += ", plus the extra"
+        detail += ", " + _("plus the extra")
     text = f"{head}\n{detail}."
     if session.cards_missed:
-        missed = "1 pose" if session.cards_missed == 1 else f"{session.cards_missed} poses"
-        text += f"\n⚠️ Telegram didn't let me show you {missed} in time, so I haven't counted them."
+        text += "\n⚠️ " + _.plural(
+            "Telegram didn't let me show you {count} pose in time, so I haven't counted it.",
+            "Telegram didn't let me show you {count} poses in time, so I haven't counted them.",
+            session.cards_missed,
+        )
     if change is not None:
         text += "\n" + change_line(change)
     if feeling is not None:
-        text += f"\n\n{FEELING_ANSWERED[feeling]}"
+        text += "\n\n" + feeling_answered(feeling, _)
     elif ask_feeling:
-        text += f"\n\n{FEELING_QUESTION}"
+        text += "\n\n" + _("How did that feel?")
     return text
 
 
-FEELING_QUESTION = "How did that feel?"
-FEELING_ANSWERED = {
-    Feeling.FINE: "🙂 Felt fine. Nice work.",
-    Feeling.TIGHT: "😬 Felt tight. That eases with regular practice; go gently.",
-    Feeling.PAIN: "🤕 It hurt.",
-}
+def feeling_answered(feeling: Feeling, _: Words) -> str:
+    return {
+        Feeling.FINE: "🙂 " + _("Felt fine. Nice work."),
+        Feeling.TIGHT: "😬 " + _("Felt tight. That eases with regular practice; go gently."),
+        Feeling.PAIN: "🤕 " + _("It hurt."),
+    }[feeling]
 
 
-def pain_advice(gentler: Routine | None) -> str:
+def pain_advice(gentler: Routine | None, _: Words | None = None) -> str:
     """After "pain" at the check-in: what to do, what to watch for, when to get it seen."""
-    text = (
-        "🛟 <b>Sorry it hurt.</b> Stretching should feel like mild tension, never pain.\n"
-        "• Stop any move that hurts, and don't push through it next time.\n"
-        "• Sharp or shooting pain, numbness, tingling, or pain still there tomorrow: "
-        "see a doctor or physiotherapist before you stretch that area again.\n"
-        "• Recent injury or surgery? Get the go-ahead from a clinician first."
-    )
+    _ = _ or words(DEFAULT)
+    text = "\n".join([
+        "🛟 " + _("<b>Sorry it hurt.</b> Stretching should feel like mild tension, never pain."),
+        "• " + _("Stop any move that hurts, and don't push through it next time."),
+        "• " + _(
+            "Sharp or shooting pain, numbness, tingling, or pain still there tomorrow: "
+            "see a doctor or physiotherapist before you stretch that area again."
+        ),
+        "• " + _("Recent injury or surgery? Get the go-ahead from a clinician first."),
+    ])
     if gentler is not None:
-        text += (
-            f"\n\nNext time, try <b>{escape(gentler.title)}</b> ({duration(gentler.total_seconds)}): "
-            "easier on the body."
+        text += "\n\n" + _(
+            "Next time, try <b>{routine}</b> ({length}): easier on the body.",
+            routine=escape(gentler.title),
+            length=duration(gentler.total_seconds, _),
         )
     return text
 
 
-def gentler_offer(usual: Routine, gentler: Routine) -> str:
+def gentler_offer(usual: Routine, gentler: Routine, _: Words | None = None) -> str:
     """Starting a routine that hurt last time: the gentler one is offered first."""
-    return (
-        f"Last time <b>{escape(usual.title)}</b> hurt. How about <b>{escape(gentler.title)}</b> "
-        f"({duration(gentler.total_seconds)}) today? It's easier on the body."
+    _ = _ or words(DEFAULT)
+    return _(
+        "Last time <b>{usual}</b> hurt. How about <b>{gentler}</b> ({length}) today? It's easier on the body.",
+        usual=escape(usual.title),
+        gentler=escape(gentler.title),
+        length=duration(gentler.total_seconds, _),
     )
 
 
-def button_usual(routine: Routine) -> str:
-    return f"{routine.title} anyway"
+def button_usual(routine: Routine, _: Words | None = None) -> str:
+    _ = _ or words(DEFAULT)
+    return _("{routine} anyway", routine=routine.title)
 
 
-def optional_offer(routine: Routine, step: Step) -> str:
-    return (
-        f"That's all of <b>{escape(routine.title)}</b>. One more to finish? "
-        f"<b>{escape(step.label)}</b>, {duration(step.seconds)}: {escape(step.cues[0])}"
+def optional_offer(routine: Routine, step: Step, _: Words | None = None) -> str:
+    _ = _ or words(DEFAULT)
+    return _(
+        "That's all of <b>{routine}</b>. One more to finish? <b>{pose}</b>, {length}: {cue}",
+        routine=escape(routine.title),
+        pose=escape(step_label(step, _)),
+        length=duration(step.seconds, _),
+        cue=escape(step.cues[0]),
     )
 
 
@@ -493,7 +543,10 @@ REMIND_EXAMPLES = (
 )
 NUDGE_EXAMPLES = "For example:\n/nudges 9-17 every 60\n/nudges 9:30-17:30 every 45 mon-thu\n/nudges off"
 PAUSE_EXAMPLES = "For example:\n/pause 2h\n/pause 45m\n/pause until 15:30\n/pause off"
-TIMEZONE_EXAMPLES = "For example: /timezone Europe/Berlin or /timezone new york. You can also share your location."
+TIMEZONE_EXAMPLES = (
+    "For example: /timezone Paris, /timezone Paris, Texas, /timezone Europe/Berlin or /timezone UTC+2. "
+    "You can also share your location."
+)
 
 
 def input_problem(problem: str, examples: str) -> str:
@@ -541,12 +594,55 @@ def timezone_set(zone: str, local_now: str, has_reminders: bool) -> str:
     return text
 
 
-def timezone_unknown(typed: str, suggestions: list[str]) -> str:
+def timezone_unknown(typed: str, suggestions: tuple[ZoneChoice, ...], reason: str | None = None) -> str:
     shown_text = escape(" ".join(typed.split())[:40])
-    text = f"I don't know a time zone or city called “{shown_text}”."
+    if reason:
+        text = f"I can't use “{shown_text}”: {escape(reason)}. Send your city instead, it follows daylight saving."
+    else:
+        text = f"I don't know a time zone or city called “{shown_text}”."
     if suggestions:
-        text += " Did you mean: " + ", ".join(escape(s) for s in suggestions) + "?"
+        text += " Did you mean: " + ", ".join(f"{escape(s.place)} ({escape(s.zone)})" for s in suggestions) + "?"
     return text + "\n\n" + TIMEZONE_EXAMPLES
+
+
+def timezone_reading(found: ZoneFound) -> str:
+    """After "Time zone set": how the text was read, and a warning for a fixed offset."""
+    if found.fixed_offset is not None:
+        if found.zone == "UTC" or found.zone.startswith("Etc/"):
+            where = ""
+            if found.zone.startswith("Etc/GMT"):
+                where = f" (the name {escape(found.zone)} has its sign reversed, by convention)"
+            return (
+                f"\n⚠️ {escape(found.fixed_offset)} is a fixed offset{where}: it won't follow daylight saving. "
+                "If your clocks change in summer, send /timezone and your city instead."
+            )
+        return (
+            f"\n⚠️ For {escape(found.fixed_offset)} I use {escape(found.zone)} ({escape(found.place or '')}), "
+            "which keeps that offset all year: no daylight saving. "
+            "If your clocks change in summer, send /timezone and your city instead."
+        )
+    if found.place is not None:
+        return f"\n📍 Read as {escape(found.place)}. Wrong place? Add the country or US state after a comma."
+    return ""
+
+
+def timezone_question(question: ZoneQuestion, now: datetime) -> str:
+    """Which zone for an abbreviation or a country with several: names each, with its time now."""
+    def line(choice: ZoneChoice) -> str:
+        local = now.astimezone(ZoneInfo(choice.zone)).strftime("%H:%M")
+        return f"{escape(choice.place)} ({escape(choice.zone)}), now {local}"
+
+    if len(question.choices) == 1:
+        return f"🌍 {escape(question.typed)} → {line(question.choices[0])}. Use it?"
+    lines = "\n".join(f"• {line(c)}" for c in question.choices)
+    return f"🌍 {escape(question.typed)} could be:\n{lines}\nWhich one?"
+
+
+def timezone_choice_button(choice: ZoneChoice, now: datetime, only: bool) -> str:
+    local = now.astimezone(ZoneInfo(choice.zone)).strftime("%H:%M")
+    if only:
+        return f"✅ Yes, {choice.place.split(',')[0]} time"
+    return f"{choice.place.split(',')[0]} · {local}"
 
 
 def timezone_prompt() -> str:
@@ -675,8 +771,12 @@ BUTTON_SKIP_MEASURING = "Not now"
 BUTTON_ADD_IT = "➕ Add it"
 BUTTON_FINISH_HERE = "✅ Finish here"
 FEELING_BUTTONS = {Feeling.FINE: "🙂 Fine", Feeling.TIGHT: "😬 Tight", Feeling.PAIN: "🤕 Pain"}
-#: The measuring row at a fold: one row, short labels (knuckles and other values are typed).
-LANDMARK_BUTTONS = {"knees": "Knees", "shin": "Shins", "ankles": "Ankles", "floor": "Floor", "palms": "Palms"}
+def landmark_buttons(_: Words) -> dict[str, str]:
+    """The measuring row at a fold: one row, short labels (knuckles and other values are typed)."""
+    return {"knees": _("Knees"), "shin": _("Shins"), "ankles": _("Ankles"), "floor": _("Floor"), "palms": _("Palms")}
+
+
+LANDMARK_BUTTONS = landmark_buttons(ENGLISH)
 BUTTON_SKIP_TODAY = "Skip today"
 BUTTON_MOVED = "✅ I already moved"
 BUTTON_SET_ZONE = "🌍 Set my time zone"
@@ -687,5 +787,27 @@ def button_snooze(minutes: int) -> str:
     return f"💤 {minutes} min" if minutes < 60 else f"💤 {minutes // 60} h"
 
 
-def _pose_title(step: Step) -> str:
-    return f"{step.name} - {step.side_text}" if step.side else step.name
+def _side_text(step: Step, _: Words) -> str | None:
+    """"right side", "left leg forward" (see Step.side_means), or None."""
+    if step.side is None:
+        return None
+    if step.side_means == "leg forward":
+        return _("right leg forward") if step.side is Side.RIGHT else _("left leg forward")
+    return _("right side") if step.side is Side.RIGHT else _("left side")
+
+
+def _pose_title(step: Step, _: Words) -> str:
+    """"Low lunge sway - right leg forward": the pose with its side, on the card."""
+    side = _side_text(step, _)
+    return f"{step.name} - {side}" if side else step.name
+
+
+def step_label(step: Step, _: Words) -> str:
+    """"Side bend (right)", "Low lunge sway (right leg forward)": a pose named elsewhere."""
+    if step.side is None:
+        return step.name
+    if step.side_means == "side":
+        side = _("right") if step.side is Side.RIGHT else _("left")
+    else:
+        side = _side_text(step, _) or ""
+    return f"{step.name} ({side})"

@@ -37,7 +37,9 @@ from bot.domain.session import (
     Status,
 )
 from bot.presentation import figures, keyboards, texts
+from bot.presentation.i18n import Words
 from bot.services.doubts import doubt_about
+from bot.services.languages import Languages
 from bot.services.messenger import Messenger, Outcome, Picture, Ticket, Traffic
 from bot.services.messenger import Status as SendStatus
 from bot.services.repositories import (
@@ -93,10 +95,12 @@ class Coach:
         messenger: Messenger,
         clock: Clock,
         only_process: bool = True,
+        languages: Languages | None = None,
     ) -> None:
         #: Whether this is the only process starting sessions (one replica): only then may it
         #: remember which users have none.
         self._only_process = only_process
+        self._languages = languages
         self._sessions = sessions
         self._users = users
         self._measurements = measurements
@@ -143,8 +147,9 @@ class Coach:
                 await self._save(machine.abandon(active, self._clock.now()), None)
             gentler = self._routines.get(routine.gentler) if routine.gentler and not anyway else None
             if gentler is not None and await self._sessions.last_feeling(user_id, routine.id) == Feeling.PAIN.value:
+                _ = await self._words(user_id)
                 self._messenger.post(
-                    chat_id, texts.gentler_offer(routine, gentler), keyboards.gentler_or_usual(routine, gentler)
+                    chat_id, texts.gentler_offer(routine, gentler, _), keyboards.gentler_or_usual(routine, gentler, _)
                 )
                 return
             await self._begin(routine, user_id, chat_id)
@@ -322,18 +327,19 @@ class Coach:
         if not await self._sessions.record_feeling(user_id, answer.session_id, answer.feeling.value):
             return texts.TOAST_THANKS  # the same answer again (a double tap): already done
         routine = self._routine_of(session)
+        _ = await self._words(user_id)
         if routine is not None and message_id is not None:
             change = await self._session_change(session) if session.status is Status.FINISHED else None
             self._messenger.edit(
                 session.chat_id,
                 message_id,
-                texts.summary(routine, session, change, feeling=answer.feeling),
-                keyboards.after_session(routine),
+                texts.summary(routine, session, change, feeling=answer.feeling, _=_),
+                keyboards.after_session(routine, _),
             )
         if answer.feeling is Feeling.PAIN:
             gentler = self._routines.get(routine.gentler) if routine is not None and routine.gentler else None
             self._messenger.post(
-                session.chat_id, texts.pain_advice(gentler), keyboards.gentler(gentler) if gentler else None
+                session.chat_id, texts.pain_advice(gentler, _), keyboards.gentler(gentler) if gentler else None
             )
         return texts.TOAST_THANKS
 
@@ -429,6 +435,9 @@ class Coach:
 
     # -- internals -----------------------------------------------------------------------------
 
+    async def _words(self, user_id: int) -> Words:
+        return await self._languages.words_of(user_id) if self._languages is not None else texts.ENGLISH
+
     def _lock(self, user_id: int) -> asyncio.Lock:
         lock = self._locks.get(user_id)
         if lock is None:
@@ -460,7 +469,7 @@ class Coach:
         if first_time:
             # The safety note in full, once per user, before the first card (which then
             # carries it as one line, as every first card does).
-            self._messenger.post(chat_id, texts.safety_note(routine), traffic=Traffic.CARD)
+            self._messenger.post(chat_id, texts.safety_note(routine, await self._words(user_id)), traffic=Traffic.CARD)
         await self._announce(session, routine, events)
 
     async def _save(self, session: Session, routine: Routine | None) -> Session:
@@ -509,6 +518,7 @@ class Coach:
         Only a new pose, an optional step's offer and the summary are new messages (they
         notify); everything else redraws the card on screen.
         """
+        _ = await self._words(session.user_id)
         for event in events:
             match event:
                 case PoseStarted():
@@ -525,13 +535,13 @@ class Coach:
                     else:
                         await self._show_pose_in_place(session, routine, card_id=card_id, traffic=Traffic.CARD)
                 case ReachNotAnswered():
-                    note = texts.REACH_NOT_ANSWERED
+                    note = texts.reach_not_answered(_)
                 case OptionalOffered():
-                    offer = texts.optional_offer(routine, routine.step(session.step_index))
+                    offer = texts.optional_offer(routine, routine.step(session.step_index), _)
                     await self._send_card(
                         session,
                         f"<i>{escape(note)}</i>\n{offer}" if note else offer,
-                        keyboards.optional_offer(session),
+                        keyboards.optional_offer(session, _),
                         ttl=machine.OFFER_WAIT.total_seconds(),
                         counts=False,
                     )
@@ -541,11 +551,11 @@ class Coach:
                     await self._clear_buttons(session)
                     change = await self._session_change(session) if status is Status.FINISHED else None
                     ask = session.active_seconds >= CHECK_IN_AFTER
-                    summary = texts.summary(routine, session, change, ask_feeling=ask)
+                    summary = texts.summary(routine, session, change, ask_feeling=ask, _=_)
                     self._messenger.post(
                         session.chat_id,
                         f"<i>{escape(note)}</i>\n{summary}" if note else summary,
-                        keyboards.check_in(session, routine) if ask else keyboards.after_session(routine),
+                        keyboards.check_in(session, routine, _) if ask else keyboards.after_session(routine, _),
                         traffic=Traffic.CARD,
                         ttl=SUMMARY_TTL,  # worth reading long after the routine ended
                     )
@@ -562,13 +572,14 @@ class Coach:
         """
         now = self._clock.now()
         step = routine.step(session.step_index)
-        text = texts.pose(routine, session, seconds_left=session.remaining_at(now), note=note)
+        _ = await self._words(session.user_id)
+        text = texts.pose(routine, session, seconds_left=session.remaining_at(now), note=note, _=_)
         # Worth sending while the pose lasts: getting ready, then the whole hold.
         ttl = max(MIN_CARD_TTL, session.remaining_at(now) + (step.seconds if session.getting_ready else 0))
         picture = card_picture(step)
         if picture is not None:
             text = texts.fit_caption(text)
-        await self._send_card(session, text, _controls(session, routine), ttl=ttl, counts=counts, picture=picture)
+        await self._send_card(session, text, _controls(session, routine, _), ttl=ttl, counts=counts, picture=picture)
 
     async def _send_card(
         self,
@@ -696,8 +707,9 @@ class Coach:
         if noted is None:
             step_index, words = self._noted.get(session.id or 0, (None, None))
             noted = words if step_index == session.step_index else None
-        text = texts.pose(routine, session, seconds_left=session.remaining_at(self._clock.now()), noted=noted)
-        keyboard = _controls(session, routine) if keep_buttons else None
+        _ = await self._words(session.user_id)
+        text = texts.pose(routine, session, seconds_left=session.remaining_at(self._clock.now()), noted=noted, _=_)
+        keyboard = _controls(session, routine, _) if keep_buttons else None
         # The card went out as a picture with its words as the caption if the step has one
         # (offers are plain text: an offer on screen is never redrawn as a pose).
         as_caption = not session.offering and card_picture(routine.step(session.step_index)) is not None
@@ -747,12 +759,12 @@ def card_picture(step: Step) -> Picture | None:
     return Picture(key, partial(figures.render_pose, name, mirrored=mirrored))
 
 
-def _controls(session: Session, routine: Routine) -> keyboards.Keyboard:
+def _controls(session: Session, routine: Routine, _: Words) -> keyboards.Keyboard:
     if session.offering:
-        return keyboards.optional_offer(session)
+        return keyboards.optional_offer(session, _)
     if machine.asks_for_reach(routine.step(session.step_index)):
-        return keyboards.reach_controls(session)
-    return keyboards.pose_controls(session)
+        return keyboards.reach_controls(session, _)
+    return keyboards.pose_controls(session, _)
 
 
 def _missed(outcome: Outcome) -> bool:

@@ -1,28 +1,68 @@
 """Which language each user is spoken to in: Telegram's language code at first contact (the
-nearest shipped language), until they choose one with /language."""
+nearest shipped language), until they choose one with /language.
+
+Nothing is stored for someone who only said hello: the language found at first contact waits
+in memory until the user has a profile (they start a routine, set a reminder...), and is
+stored then.
+"""
 
 from __future__ import annotations
 
+import time
+
 from bot.domain.clock import Clock
-from bot.presentation.i18n import SHIPPED, negotiate
+from bot.presentation.i18n import DEFAULT, SHIPPED, Words, negotiate, words
 from bot.services.repositories import UserStore
+
+#: How long a user's language is remembered for what the clock sends (seconds): a change made
+#: through another replica shows within this time.
+REMEMBERED_FOR = 60.0
+REMEMBERED_AT_MOST = 100_000
 
 
 class Languages:
     def __init__(self, users: UserStore, clock: Clock) -> None:
         self._users = users
         self._clock = clock
+        #: user id -> (language, when it was read: time.monotonic()).
+        self._known: dict[int, tuple[str, float]] = {}
+        #: Languages found at first contact for users without a profile yet.
+        self._pending: dict[int, str] = {}
+
+    def known(self, user_id: int) -> bool:
+        """Whether this process has already learnt the user's language (no query needed)."""
+        return user_id in self._known
 
     async def of(self, user_id: int, first_name: str, telegram_code: str | None) -> str:
-        """The user's language; on first contact, the one nearest their Telegram app's, stored."""
+        """The user's language: stored, or (first contact) the one nearest their app's."""
         user = await self._users.get_user(user_id)
         if user is not None and user.language in SHIPPED:
+            self._remember(user_id, user.language)
             return user.language
         language = negotiate(telegram_code)
-        await self._users.upsert_user(user_id, first_name, self._clock.now(), language=language)
-        if user is not None and user.language is not None:  # a language no longer shipped
+        if user is not None:
             await self._users.set_language(user_id, language)
+        else:
+            self._pending[user_id] = language
+        self._remember(user_id, language)
         return language
+
+    async def words_of(self, user_id: int) -> Words:
+        """The words of a user for what the bot sends on its own (pose cards, summaries),
+        remembered for a minute: the session clock asks for every card."""
+        found = self._known.get(user_id)
+        if found is not None and time.monotonic() - found[1] < REMEMBERED_FOR:
+            return words(found[0])
+        user = await self._users.get_user(user_id)
+        if user is not None and user.language in SHIPPED:
+            language = user.language
+        else:
+            language = self._pending.get(user_id, found[0] if found is not None else DEFAULT)
+            if user is not None:  # the profile exists now: the language found at first contact is kept
+                await self._users.set_language(user_id, language)
+                self._pending.pop(user_id, None)
+        self._remember(user_id, language)
+        return words(language)
 
     async def choose(self, user_id: int, first_name: str, language: str) -> bool:
         """/language: store the user's choice; False (nothing changed) for one not shipped."""
@@ -30,4 +70,12 @@ class Languages:
             return False
         await self._users.upsert_user(user_id, first_name, self._clock.now(), language=language)
         await self._users.set_language(user_id, language)
+        self._pending.pop(user_id, None)
+        self._remember(user_id, language)
         return True
+
+    def _remember(self, user_id: int, language: str) -> None:
+        if len(self._known) >= REMEMBERED_AT_MOST:
+            self._known.clear()
+            self._pending.clear()
+        self._known[user_id] = (language, time.monotonic())

@@ -50,6 +50,13 @@ class Matching(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
         return isinstance(update, Update) and self.predicate(update, self._application)
 
 
+def _language_not_known(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
+    user, chat = update.effective_user, update.effective_chat
+    found: Services | None = application.bot_data.get("services")
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return private and user is not None and found is not None and not found.languages.known(user.id)
+
+
 def _from_a_group(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
     chat = update.effective_chat
     return chat is not None and chat.type != ChatType.PRIVATE
@@ -82,6 +89,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     # Group chats are answered (or not) by their own rules, and go no further.
     application.add_handler(Matching(application, _from_a_group, groups.in_group), group=-2)
+    # A user's first contact sets the language they are spoken to in (whatever they send
+    # first). Checked against memory, so a known user's update costs nothing here.
+    application.add_handler(Matching(application, _language_not_known, common.note_language), group=-3)
     # A user marked as having blocked the bot writes again: they unblocked it. Checked against
     # memory, so an ordinary update costs nothing here.
     application.add_handler(Matching(application, _from_a_blocked_user, reminders.on_any_update), group=-1)

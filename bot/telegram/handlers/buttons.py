@@ -11,6 +11,7 @@ from bot.domain.actions import (
     AskTimezone,
     CheckIn,
     ChooseLanguage,
+    ConfirmTimezone,
     Forget,
     QuickReminder,
     ReachAnswer,
@@ -27,7 +28,7 @@ from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
 from bot.telegram.handlers.common import choose_language, reply, services
-from bot.telegram.handlers.reminders import ask_for_timezone
+from bot.telegram.handlers.reminders import ask_for_timezone, confirm_timezone
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -84,6 +85,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case AskTimezone():
             await query.answer()
             await ask_for_timezone(update, context)
+            return
+        case ConfirmTimezone(zone):
+            await query.answer()
+            if query.message is not None:
+                found.messenger.clear_buttons(chat.id, query.message.message_id)
+            if not await confirm_timezone(update, context, zone):
+                await reply(update, context, texts.TOAST_EXPIRED)
             return
         case ReachAnswer(session_id, step_index, landmark):
             reach = landmark_reach(landmark) if landmark else None

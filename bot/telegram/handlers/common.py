@@ -83,6 +83,11 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, texts.onboarding_reminder(zone), keyboards.onboarding())
 
 
+async def note_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """First contact (of this process) with a user: learn, or set, their language."""
+    await words_for(update, context)
+
+
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, texts.help_text(await words_for(update, context)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -11,8 +12,8 @@ from telegram.ext import ContextTypes
 
 from bot.domain.schedule import Kind
 from bot.domain.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
-from bot.domain.timezones import find_zone, suggest_zones, zone_at
-from bot.presentation import texts
+from bot.domain.timezones import ZoneFound, ZoneQuestion, ZoneUnknown, is_fixed, is_known_zone, resolve_zone, zone_at
+from bot.presentation import keyboards, texts
 from bot.telegram.handlers.common import reply, services
 
 T = TypeVar("T")
@@ -97,12 +98,32 @@ async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not typed:
         await ask_for_timezone(update, context)
         return
-    zone = find_zone(typed)
-    if zone is None:
-        await reply(update, context, texts.timezone_unknown(typed, suggest_zones(typed)))
-        return
+    # The first lookup builds the city index (about half a second): not on the event loop.
+    resolved = await asyncio.to_thread(resolve_zone, typed)
+    now = services(context).reminders.now()
+    match resolved:
+        case ZoneFound(zone):
+            answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
+            await reply(update, context, answer + texts.timezone_reading(resolved))
+        case ZoneQuestion(_, choices):
+            await reply(
+                update, context, texts.timezone_question(resolved, now), keyboards.timezone_choices(choices, now)
+            )
+        case ZoneUnknown(suggestions, reason):
+            offered = keyboards.timezone_choices(suggestions, now) if suggestions else None
+            await reply(update, context, texts.timezone_unknown(typed, suggestions, reason), offered)
+
+
+async def confirm_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str) -> bool:
+    """A zone button pressed after /timezone: set it. False if the zone is not a real one."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not is_known_zone(zone):
+        return False
     answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
+    if is_fixed(zone):
+        answer += texts.timezone_reading(ZoneFound(zone, fixed_offset=zone.removeprefix("Etc/")))
     await reply(update, context, answer)
+    return True
 
 
 async def ask_for_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
