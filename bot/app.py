@@ -185,7 +185,7 @@ async def running(
         reminders = Reminders(
             users=stores.users, schedules=stores.schedules, deliveries=stores.deliveries, routines=routines,
             messenger=messenger, clock=clock, default_zone=settings.default_timezone,
-            wake_courier=lambda: courier.wake(),
+            wake_courier=lambda: courier.wake(), languages=languages,
         )
         # Unique per process: a deploy that overlaps old and new processes (even of a single
         # replica) must not have both believe they hold the clock.

@@ -68,3 +68,36 @@ async def test_a_german_user_is_coached_through_a_routine_in_german(bot, telegra
     await user.press(card, "Stopp")
     summary = await user.next_message("gestoppt")
     assert summary.buttons == ["🔁 Nochmal", "📋 Routinen"]
+
+
+async def test_a_german_reminder_arrives_in_german_with_its_routine_in_german(
+    bot, telegram: FakeTelegram, clock
+) -> None:
+    from datetime import UTC, datetime
+
+    user = telegram.user(language_code="de")
+    await user.send("/remind 12:30")
+    await user.next_message()
+    clock.set(datetime(2026, 1, 5, 12, 30, tzinfo=UTC))
+    reminder = await user.next_message("Zeit zum Dehnen!")
+    assert reminder.buttons == ["▶️ Starten", "💤 15 Min.", "💤 1 Std.", "Heute überspringen"]
+    await user.press(reminder, "Starten")
+    assert "⏱ Noch 0:02 · halten" in (await user.next_message("1/3")).text
+
+
+async def test_a_routine_comes_in_the_users_language_from_its_translation(
+    make_settings, shipped_routines, telegram: FakeTelegram, clock
+) -> None:
+    from bot.app import running
+    from bot.domain.routines import load_routines
+    from tests.conftest import POLL_TIMEOUT
+
+    german = load_routines().in_language(load_routines()["hamstrings"], "de")
+    async with running(make_settings(routines_dir=shipped_routines), clock, poll_timeout=POLL_TIMEOUT):
+        user = telegram.user(language_code="de")
+        await user.send("/stretch")
+        note = await user.next_message("Bevor du anfängst")
+        assert german.safety is not None and german.safety in note.text
+        card = await user.next_message("1/10")
+        assert f"<b>{german.title}</b>" in card.html.replace("&amp;", "&")
+        assert german.steps[0].name in card.text and german.steps[0].cues[0] in card.text

@@ -235,3 +235,35 @@ def test_empty_or_missing_folder_is_refused(tmp_path: Path) -> None:
         load_routines(tmp_path)
     with pytest.raises(RoutineError, match="routines folder not found"):
         load_routines(tmp_path / "nope")
+
+
+def test_every_routine_is_translated_into_every_shipped_language() -> None:
+    from bot.presentation.i18n import DEFAULT, SHIPPED
+
+    book = load_routines()
+    for language in (code for code in SHIPPED if code != DEFAULT):
+        for routine in book.values():
+            spoken = book.in_language(routine, language)
+            assert spoken is not routine, (language, routine.id)
+            assert spoken.title != routine.title and spoken.steps[0].cues != routine.steps[0].cues
+            assert [len(s.cues) for s in spoken.steps] == [len(s.cues) for s in routine.steps]
+            assert [(s.seconds, s.side, s.picture) for s in spoken.steps] == [
+                (s.seconds, s.side, s.picture) for s in routine.steps
+            ]
+
+
+def test_a_translation_that_does_not_fit_its_routine_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(VALID)
+    translations = tmp_path / "translations" / "de"
+    translations.mkdir(parents=True)
+    (translations / "tiny.toml").write_text('title = "Winzig"\n[steps.1]\ncues = ["Hoch.", "Noch mehr."]\n')
+    with pytest.raises(RoutineError, match=r"tiny.toml: steps.1.cues: 1 cues expected"):
+        load_routines(tmp_path)
+    (translations / "tiny.toml").write_text('title = "Winzig"\n[steps.2]\nname = "Zwei"\n')
+    with pytest.raises(RoutineError, match="the routine has 1 steps"):
+        load_routines(tmp_path)
+    (translations / "tiny.toml").write_text('title = "Winzig"\n[steps.1]\nname = "Strecken"\n')
+    book = load_routines(tmp_path)
+    spoken = book.in_language(book["tiny"], "de")
+    assert (spoken.title, spoken.steps[0].name, spoken.steps[0].cues) == ("Winzig", "Strecken", ["Up."])
+    assert book.in_language(book["tiny"], "es") is book["tiny"]  # no Spanish: as written

@@ -149,14 +149,60 @@ class RoutineError(Exception):
     """A routine file cannot be used; the message names the file and the problem."""
 
 
+class StepText(BaseModel):
+    """A step's words in another language; anything left out stays as in the routine file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    cues: list[ShortText] | None = None
+    halfway: ShortText | None = None
+
+
+class RoutineText(BaseModel):
+    """A routine's words in another language (``translations/<language>/<id>.toml``): steps by
+    number, 1 for the first. English, the routine file's own words, fills every gap."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    summary: ShortText | None = None
+    safety: ShortText | None = None
+    steps: dict[int, StepText] = Field(default_factory=dict)
+
+    def applied_to(self, routine: Routine, source: str) -> Routine:
+        """The routine in these words; raise RoutineError if they don't fit it."""
+        steps = list(routine.steps)
+        for number, text in self.steps.items():
+            if not 1 <= number <= len(steps):
+                raise RoutineError(f"{source}: steps.{number}: the routine has {len(steps)} steps")
+            step = steps[number - 1]
+            if text.cues is not None and len(text.cues) != len(step.cues):
+                raise RoutineError(f"{source}: steps.{number}.cues: {len(step.cues)} cues expected")
+            if text.halfway is not None and step.halfway is None:
+                raise RoutineError(f"{source}: steps.{number}.halfway: the step has no half-way cue")
+            changes = {key: value for key, value in text.model_dump().items() if value is not None}
+            steps[number - 1] = step.model_copy(update=changes)
+        changes = {key: getattr(self, key) for key in ("title", "summary", "safety") if getattr(self, key)}
+        if self.safety and routine.safety is None:
+            raise RoutineError(f"{source}: safety: the routine has no safety note")
+        return routine.model_copy(update={**changes, "steps": steps})
+
+
 class RoutineBook(Mapping[str, Routine]):
-    """All loaded routines by id, in a stable order (the flagship first, then by title)."""
+    """All loaded routines by id, in a stable order (the flagship first, then by title), with
+    their translations."""
 
     FLAGSHIP = "hamstrings"
 
-    def __init__(self, routines: list[Routine]) -> None:
+    def __init__(self, routines: list[Routine], translated: dict[tuple[str, str], Routine] | None = None) -> None:
         ordered = sorted(routines, key=lambda r: (r.id != self.FLAGSHIP, r.title.lower()))
         self._by_id = {routine.id: routine for routine in ordered}
+        self._translated = translated or {}
+
+    def in_language(self, routine: Routine, language: str) -> Routine:
+        """``routine`` in ``language`` where a translation exists, else as written."""
+        return self._translated.get((language, routine.id), routine)
 
     def __getitem__(self, routine_id: str) -> Routine:
         return self._by_id[routine_id]
@@ -218,7 +264,35 @@ def load_routines(folder: Traversable | Path | None = None) -> RoutineBook:
     for routine in routines:
         if routine.gentler is not None and routine.gentler not in seen:
             raise RoutineError(f"{seen[routine.id]}: gentler: no routine has the id '{routine.gentler}'")
-    return RoutineBook(routines)
+    return RoutineBook(routines, _translations(folder, {routine.id: routine for routine in routines}))
+
+
+def _translations(folder: Traversable | Path, routines: dict[str, Routine]) -> dict[tuple[str, str], Routine]:
+    """Every ``translations/<language>/<routine id>.toml`` beside the routine files, applied."""
+    found: dict[tuple[str, str], Routine] = {}
+    base = folder / "translations"
+    if not base.is_dir():
+        return found
+    for language in sorted(base.iterdir(), key=lambda entry: entry.name):
+        if not language.is_dir():
+            continue
+        for path in sorted(language.iterdir(), key=lambda entry: entry.name):
+            if not path.name.endswith(".toml"):
+                continue
+            routine_id = path.name.removesuffix(".toml")
+            if routine_id not in routines:
+                raise RoutineError(f"{path}: no routine has the id '{routine_id}'")
+            try:
+                text = RoutineText.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+                raise RoutineError(f"{path}: cannot be read: {exc}") from None
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{_location(error['loc'])}: {error['msg']}" for error in exc.errors(include_url=False)
+                )
+                raise RoutineError(f"{path}: {problems}") from None
+            found[(language.name, routine_id)] = text.applied_to(routines[routine_id], str(path))
+    return found
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -131,32 +131,32 @@ def after_session(routine: Routine, _: Words = ENGLISH) -> Keyboard:
     ]
 
 
-def reminder_buttons(delivery_id: int, snooze_choices: tuple[int, ...]) -> Keyboard:
+def reminder_buttons(delivery_id: int, snooze_choices: tuple[int, ...], _: Words = ENGLISH) -> Keyboard:
     snoozes = {15: ReminderVerb.SNOOZE_15, 60: ReminderVerb.SNOOZE_60}
     return [
-        [(texts.BUTTON_START, encode(ReminderAction(delivery_id, ReminderVerb.START)))]
-        + [(texts.button_snooze(m), encode(ReminderAction(delivery_id, snoozes[m]))) for m in snooze_choices],
-        [(texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY)))],
+        [("▶️ " + _("Start"), encode(ReminderAction(delivery_id, ReminderVerb.START)))]
+        + [(texts.button_snooze(m, _), encode(ReminderAction(delivery_id, snoozes[m]))) for m in snooze_choices],
+        [(_("Skip today"), encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY)))],
     ]
 
 
-def snoozed_buttons(delivery_id: int) -> Keyboard:
+def snoozed_buttons(delivery_id: int, _: Words = ENGLISH) -> Keyboard:
     """A snoozed reminder keeps one row: start now after all, or let today go."""
     return [
         [
-            (texts.BUTTON_START, encode(ReminderAction(delivery_id, ReminderVerb.START))),
-            (texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
+            ("▶️ " + _("Start"), encode(ReminderAction(delivery_id, ReminderVerb.START))),
+            (_("Skip today"), encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
         ]
     ]
 
 
-def nudge_buttons(delivery_id: int, routine: Routine) -> Keyboard:
+def nudge_buttons(delivery_id: int, routine: Routine, _: Words = ENGLISH) -> Keyboard:
     return [
         [(f"▶️ {routine.title}", encode(ReminderAction(delivery_id, ReminderVerb.START)))],
         [
-            (texts.BUTTON_MOVED, encode(ReminderAction(delivery_id, ReminderVerb.MOVED))),
-            (texts.button_snooze(15), encode(ReminderAction(delivery_id, ReminderVerb.SNOOZE_15))),
-            (texts.BUTTON_SKIP_TODAY, encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
+            ("✅ " + _("I already moved"), encode(ReminderAction(delivery_id, ReminderVerb.MOVED))),
+            (texts.button_snooze(15, _), encode(ReminderAction(delivery_id, ReminderVerb.SNOOZE_15))),
+            (_("Skip today"), encode(ReminderAction(delivery_id, ReminderVerb.SKIP_TODAY))),
         ],
     ]
 

@@ -687,23 +687,28 @@ def resumed(was_paused: bool) -> str:
     return "▶️ Reminders are back on." if was_paused else "Reminders weren't paused."
 
 
-def _late_note(late: timedelta) -> str:
+def _late_note(late: timedelta, _: Words) -> str:
     if late < MENTION_LATE_AFTER:
         return ""
-    return f"\n<i>This comes {int(late.total_seconds() // 60)} min late: I was offline for a while.</i>"
+    minutes = int(late.total_seconds() // 60)
+    return "\n<i>" + _("This comes {minutes} min late: I was offline for a while.", minutes=minutes) + "</i>"
 
 
-def daily_reminder(routine: Routine, late: timedelta, snoozed: bool) -> str:
-    head = "⏰ Snoozed reminder: time to stretch!" if snoozed else "⏰ Time to stretch!"
-    return f"{head} <b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
+def _takes(routine: Routine, _: Words) -> str:
+    length = duration(routine.total_seconds, _)
+    return _("<b>{routine}</b> takes {length}.", routine=escape(routine.title), length=length)
 
 
-def nudge(routine: Routine, late: timedelta, snoozed: bool = False) -> str:
-    head = "🚶 Snoozed nudge: time to stand up!" if snoozed else "🚶 You've been sitting a while."
-    return (
-        f"{head} Stand up and move for a minute? "
-        f"<b>{escape(routine.title)}</b> takes {duration(routine.total_seconds)}.{_late_note(late)}"
-    )
+def daily_reminder(routine: Routine, late: timedelta, snoozed: bool, _: Words = ENGLISH) -> str:
+    head = "⏰ " + (_("Snoozed reminder: time to stretch!") if snoozed else _("Time to stretch!"))
+    takes = _takes(routine, _)
+    return f"{head} {takes}{_late_note(late, _)}"
+
+
+def nudge(routine: Routine, late: timedelta, snoozed: bool = False, _: Words = ENGLISH) -> str:
+    head = "🚶 " + (_("Snoozed nudge: time to stand up!") if snoozed else _("You've been sitting a while."))
+    takes = _takes(routine, _)
+    return f"{head} " + _("Stand up and move for a minute?") + f" {takes}{_late_note(late, _)}"
 
 
 def onboarding_reminder(zone: str) -> str:
@@ -721,9 +726,9 @@ def snoozed(until_when: str | None) -> str:
     return f"Snoozed until {until_when}"
 
 
-def snoozed_note(until_when: str | None) -> str:
+def snoozed_note(until_when: str | None, _: Words = ENGLISH) -> str:
     """On a reminder that was snoozed: when it comes back."""
-    return f"💤 Snoozed until {until_when}."
+    return "💤 " + _("Snoozed until {when}.", when=until_when)
 
 
 # Toasts: the short pop-ups after a button press.
@@ -783,8 +788,8 @@ BUTTON_SET_ZONE = "🌍 Set my time zone"
 BUTTON_SHARE_LOCATION = "📍 Share my location"
 
 
-def button_snooze(minutes: int) -> str:
-    return f"💤 {minutes} min" if minutes < 60 else f"💤 {minutes // 60} h"
+def button_snooze(minutes: int, _: Words = ENGLISH) -> str:
+    return "💤 " + (_("{minutes} min", minutes=minutes) if minutes < 60 else _("{hours} h", hours=minutes // 60))
 
 
 def _side_text(step: Step, _: Words) -> str | None:

@@ -149,7 +149,8 @@ class Coach:
             if gentler is not None and await self._sessions.last_feeling(user_id, routine.id) == Feeling.PAIN.value:
                 _ = await self._words(user_id)
                 self._messenger.post(
-                    chat_id, texts.gentler_offer(routine, gentler, _), keyboards.gentler_or_usual(routine, gentler, _)
+                    chat_id, texts.gentler_offer(self._in(routine, _), self._in(gentler, _), _),
+                    keyboards.gentler_or_usual(self._in(routine, _), self._in(gentler, _), _),
                 )
                 return
             await self._begin(routine, user_id, chat_id)
@@ -333,13 +334,14 @@ class Coach:
             self._messenger.edit(
                 session.chat_id,
                 message_id,
-                texts.summary(routine, session, change, feeling=answer.feeling, _=_),
+                texts.summary(self._in(routine, _), session, change, feeling=answer.feeling, _=_),
                 keyboards.after_session(routine, _),
             )
         if answer.feeling is Feeling.PAIN:
             gentler = self._routines.get(routine.gentler) if routine is not None and routine.gentler else None
             self._messenger.post(
-                session.chat_id, texts.pain_advice(gentler, _), keyboards.gentler(gentler) if gentler else None
+                session.chat_id, texts.pain_advice(gentler and self._in(gentler, _), _),
+                keyboards.gentler(self._in(gentler, _)) if gentler else None,
             )
         return texts.TOAST_THANKS
 
@@ -435,6 +437,10 @@ class Coach:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _in(self, routine: Routine, _: Words) -> Routine:
+        """The routine in the user's language (its translation, where there is one)."""
+        return self._routines.in_language(routine, _.language)
+
     async def _words(self, user_id: int) -> Words:
         return await self._languages.words_of(user_id) if self._languages is not None else texts.ENGLISH
 
@@ -469,7 +475,8 @@ class Coach:
         if first_time:
             # The safety note in full, once per user, before the first card (which then
             # carries it as one line, as every first card does).
-            self._messenger.post(chat_id, texts.safety_note(routine, await self._words(user_id)), traffic=Traffic.CARD)
+            _ = await self._words(user_id)
+            self._messenger.post(chat_id, texts.safety_note(self._in(routine, _), _), traffic=Traffic.CARD)
         await self._announce(session, routine, events)
 
     async def _save(self, session: Session, routine: Routine | None) -> Session:
@@ -537,7 +544,8 @@ class Coach:
                 case ReachNotAnswered():
                     note = texts.reach_not_answered(_)
                 case OptionalOffered():
-                    offer = texts.optional_offer(routine, routine.step(session.step_index), _)
+                    spoken = self._in(routine, _)
+                    offer = texts.optional_offer(spoken, spoken.step(session.step_index), _)
                     await self._send_card(
                         session,
                         f"<i>{escape(note)}</i>\n{offer}" if note else offer,
@@ -551,7 +559,7 @@ class Coach:
                     await self._clear_buttons(session)
                     change = await self._session_change(session) if status is Status.FINISHED else None
                     ask = session.active_seconds >= CHECK_IN_AFTER
-                    summary = texts.summary(routine, session, change, ask_feeling=ask, _=_)
+                    summary = texts.summary(self._in(routine, _), session, change, ask_feeling=ask, _=_)
                     self._messenger.post(
                         session.chat_id,
                         f"<i>{escape(note)}</i>\n{summary}" if note else summary,
@@ -573,7 +581,7 @@ class Coach:
         now = self._clock.now()
         step = routine.step(session.step_index)
         _ = await self._words(session.user_id)
-        text = texts.pose(routine, session, seconds_left=session.remaining_at(now), note=note, _=_)
+        text = texts.pose(self._in(routine, _), session, seconds_left=session.remaining_at(now), note=note, _=_)
         # Worth sending while the pose lasts: getting ready, then the whole hold.
         ttl = max(MIN_CARD_TTL, session.remaining_at(now) + (step.seconds if session.getting_ready else 0))
         picture = card_picture(step)
@@ -708,7 +716,9 @@ class Coach:
             step_index, words = self._noted.get(session.id or 0, (None, None))
             noted = words if step_index == session.step_index else None
         _ = await self._words(session.user_id)
-        text = texts.pose(routine, session, seconds_left=session.remaining_at(self._clock.now()), noted=noted, _=_)
+        text = texts.pose(
+            self._in(routine, _), session, seconds_left=session.remaining_at(self._clock.now()), noted=noted, _=_
+        )
         keyboard = _controls(session, routine, _) if keep_buttons else None
         # The card went out as a picture with its words as the caption if the step has one
         # (offers are plain text: an offer on screen is never redrawn as a pose).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
@@ -58,7 +58,7 @@ class Courier:
         self,
         deliveries: DeliveryStore,
         messenger: Messenger,
-        render: Callable[[Delivery], tuple[str, Keyboard]],
+        render: Callable[[Delivery], Awaitable[tuple[str, Keyboard]]],
         clock: Clock,
         *,
         holder: str = "",
@@ -143,7 +143,7 @@ class Courier:
             if self._stopping:
                 break
             try:
-                text, keyboard = self._render(delivery)
+                text, keyboard = await self._render(delivery)
             except Exception:
                 log.exception("Cannot render reminder %s; marking it failed", delivery.id)
                 await self._deliveries.finish_delivery(delivery.id, "failed")

@@ -31,6 +31,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.schedule_input import format_clock
 from bot.presentation import keyboards, texts
+from bot.services.languages import Languages
 from bot.services.messenger import Messenger
 from bot.services.repositories import (
     Claim,
@@ -68,7 +69,9 @@ class Reminders:
         clock: Clock,
         default_zone: str,
         wake_courier: Callable[[], None] = lambda: None,
+        languages: Languages | None = None,
     ) -> None:
+        self._languages = languages
         self._users = users
         self._schedules = schedules
         self._deliveries = deliveries
@@ -212,12 +215,13 @@ class Reminders:
         # The reminder says on itself when it comes back, and keeps Start and Skip today.
         message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
-            text, _ = self.render(delivery)
+            text, _buttons = await self.render(delivery)
+            _ = await self._languages.words_of(user_id) if self._languages is not None else texts.ENGLISH
             self._messenger.edit(
                 delivery.chat_id,
                 message_id,
-                f"{text}\n\n{texts.snoozed_note(when)}",
-                keyboards.snoozed_buttons(delivery.id),
+                f"{text}\n\n{texts.snoozed_note(when, _)}",
+                keyboards.snoozed_buttons(delivery.id, _),
             )
         return texts.snoozed(when)
 
@@ -372,14 +376,19 @@ class Reminders:
 
     # -- what a reminder says --------------------------------------------------------------------
 
-    def render(self, delivery: Delivery) -> tuple[str, keyboards.Keyboard]:
-        """The text and buttons of a queued delivery, as the courier sends it."""
+    async def render(self, delivery: Delivery) -> tuple[str, keyboards.Keyboard]:
+        """The text and buttons of a queued delivery, as the courier sends it, in the user's
+        language."""
+        _ = await self._languages.words_of(delivery.user_id) if self._languages is not None else texts.ENGLISH
         late = timedelta(seconds=delivery.late_seconds)
         snoozed = delivery.kind.startswith(Kind.SNOOZE.value)
-        routine = self.routine_for(delivery)
+        routine = self._routines.in_language(self.routine_for(delivery), _.language)
         if delivery.kind in NUDGE_DELIVERIES:
-            return texts.nudge(routine, late, snoozed), keyboards.nudge_buttons(delivery.id, routine)
-        return texts.daily_reminder(routine, late, snoozed), keyboards.reminder_buttons(delivery.id, SNOOZE_CHOICES)
+            return texts.nudge(routine, late, snoozed, _), keyboards.nudge_buttons(delivery.id, routine, _)
+        return (
+            texts.daily_reminder(routine, late, snoozed, _),
+            keyboards.reminder_buttons(delivery.id, SNOOZE_CHOICES, _),
+        )
 
     def routine_for(self, delivery: Delivery) -> Routine:
         """The routine a reminder offers (its text, its Start button, its snooze): desk-break
