@@ -63,7 +63,7 @@ async def test_a_german_user_is_coached_through_a_routine_in_german(bot, telegra
     card = await user.next_message("1/3")
     assert "⏱ Noch 0:02 · halten" in card.text and "Als Nächstes: Side bend (rechts)" in card.text
     assert card.buttons == ["⏸ Pause", "⏭ Überspringen", "⏹ Stopp"]
-    assert await user.toast(await user.press(card, "Pause")) == "Paused"  # toasts: still English
+    assert await user.toast(await user.press(card, "Pause")) == "Pausiert"  # the toast too
     await telegram.wait_until(lambda: "Pausiert" in card.text, what="the card paused, in German")
     await user.press(card, "Stopp")
     summary = await user.next_message("gestoppt")

@@ -19,6 +19,7 @@ from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
 from bot.domain.timezones import ZoneChoice, ZoneFound, ZoneQuestion
 from bot.presentation.i18n import DEFAULT, Words, words
+from bot.services.notices import Notice, SnoozedUntil, Toast
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
 #: On every first card, once the full note has been given (before a user's first routine).
@@ -729,6 +730,30 @@ def snoozed(until_when: str | None) -> str:
 def snoozed_note(until_when: str | None, _: Words = ENGLISH) -> str:
     """On a reminder that was snoozed: when it comes back."""
     return "💤 " + _("Snoozed until {when}.", when=until_when)
+
+
+def toast(result: Toast, _: Words = ENGLISH) -> str | None:
+    """A button's outcome as the short pop-up over the chat, in the user's words."""
+    if result is None:
+        return None
+    if isinstance(result, SnoozedUntil):
+        return _("Snoozed until {when}", when=result.when)
+    return {
+        Notice.EXPIRED: _("That button has expired."),
+        Notice.NOT_YOURS: _("That button belongs to someone else."),
+        Notice.PAUSED: _("Paused"),
+        Notice.ALREADY_PAUSED: _("Already paused"),
+        Notice.RESUMED: _("Go!"),
+        Notice.NOT_PAUSED: _("Already running"),
+        Notice.SKIPPED: _("Skipped"),
+        Notice.STOPPED: _("Stopped"),
+        Notice.STALE_STEP: _("That pose is already over."),
+        Notice.WAITING: _("Waiting for your reach: tap a landmark or “Not now”."),
+        Notice.SAVED: _("Saved"),
+        Notice.THANKS: _("Thanks!"),
+        Notice.SKIPPED_TODAY: _("OK, no more reminders today."),
+        Notice.MOVED: _("Nice! Next nudge skipped if it's soon."),
+    }[result]
 
 
 # Toasts: the short pop-ups after a button press.

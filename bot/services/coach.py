@@ -42,6 +42,7 @@ from bot.services.doubts import doubt_about
 from bot.services.languages import Languages
 from bot.services.messenger import Messenger, Outcome, Picture, Ticket, Traffic
 from bot.services.messenger import Status as SendStatus
+from bot.services.notices import Notice
 from bot.services.repositories import (
     DueSession,
     MeasurementStore,
@@ -73,13 +74,13 @@ LAST_CARD_WAIT = 2.0
 CHECK_IN_AFTER = 30.0
 
 _REFUSALS = {
-    machine.NOT_ACTIVE: texts.TOAST_EXPIRED,
-    machine.ALREADY_PAUSED: texts.TOAST_ALREADY_PAUSED,
-    machine.NOT_PAUSED: texts.TOAST_NOT_PAUSED,
-    machine.STALE_STEP: texts.TOAST_STALE_STEP,
-    machine.WAITING_FOR_ANSWER: texts.TOAST_WAITING,
-    machine.NOT_ASSESSING: texts.TOAST_STALE_STEP,
-    machine.NOT_OFFERED: texts.TOAST_STALE_STEP,
+    machine.NOT_ACTIVE: Notice.EXPIRED,
+    machine.ALREADY_PAUSED: Notice.ALREADY_PAUSED,
+    machine.NOT_PAUSED: Notice.NOT_PAUSED,
+    machine.STALE_STEP: Notice.STALE_STEP,
+    machine.WAITING_FOR_ANSWER: Notice.WAITING,
+    machine.NOT_ASSESSING: Notice.STALE_STEP,
+    machine.NOT_OFFERED: Notice.STALE_STEP,
 }
 
 
@@ -155,69 +156,69 @@ class Coach:
                 return
             await self._begin(routine, user_id, chat_id)
 
-    async def act(self, user_id: int, action: SessionAction) -> str:
+    async def act(self, user_id: int, action: SessionAction) -> Notice | None:
         """Apply a pose button (pause, resume, skip, stop, continue); returns the toast."""
         async with self._lock(user_id):
             found = await self._own_active_session(user_id, action.session_id)
-            if isinstance(found, str):
+            if isinstance(found, Notice):
                 return found
             session, routine = found
             if action.step_index != session.step_index:
-                return texts.TOAST_STALE_STEP
+                return Notice.STALE_STEP
             now = self._clock.now()
             try:
                 match action.verb:
                     case Verb.PAUSE:
                         session = await self._save(machine.pause(session, now), routine)
                         await self._show_pose_in_place(session, routine)
-                        return texts.TOAST_PAUSED
+                        return Notice.PAUSED
                     case Verb.RESUME:
                         session = await self._save(machine.resume(session, now), routine)
                         await self._show_pose_in_place(session, routine)
-                        return texts.TOAST_RESUMED
+                        return Notice.RESUMED
                     case Verb.SKIP:
                         session, events = machine.skip(session, routine, now, action.step_index)
                         session = await self._save(session, routine)
                         await self._announce(session, routine, events)
-                        return texts.TOAST_SKIPPED
+                        return Notice.SKIPPED
                     case Verb.STOP:
                         session, events = machine.stop(session, now)
                         session = await self._save(session, routine)
                         await self._announce(session, routine, events)
-                        return texts.TOAST_STOPPED
+                        return Notice.STOPPED
                     case Verb.CONTINUE:
                         if session.offering:
                             await self._announce(session, routine, [OptionalOffered(session.step_index)])
                         else:
                             await self._announce(session, routine, [PoseStarted(session.step_index)])
-                        return ""
+                        return None
                     case Verb.ADD:
                         session, events = machine.add_optional(session, routine, now, action.step_index)
                         session = await self._save(session, routine)
                         await self._announce(session, routine, events)
-                        return ""
+                        return None
                     case Verb.FINISH:
                         session, events = machine.finish_here(session, now, action.step_index)
                         session = await self._save(session, routine)
                         await self._announce(session, routine, events)
-                        return ""
+                        return None
             except SessionError as refusal:
                 return _REFUSALS[refusal.reason]
             except StaleWrite:
                 # The clock (on another replica, say) moved the session on in between: the
                 # button is for a state that is gone.
-                return texts.TOAST_STALE_STEP
+                return Notice.STALE_STEP
         raise AssertionError(f"unhandled verb {action.verb}")
 
-    async def start_over(self, user_id: int, chat_id: int, first_name: str, action: StartOver) -> str:
+    async def start_over(self, user_id: int, chat_id: int, first_name: str, action: StartOver) -> Notice | None:
         """Stop the session the user was asked about and start the routine they asked for."""
         routine = self._routines.get(action.routine_id)
         if routine is None:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         async with self._lock(user_id):
             active = await self._sessions.active_session(user_id)
             if active is not None and active.id != action.session_id:
-                return texts.TOAST_EXPIRED
+                return Notice.EXPIRED
             if active is not None:
                 stopped, _ = machine.stop(active, self._clock.now())
                 await self._save(stopped, None)
@@ -225,7 +226,7 @@ class Coach:
                 await self._clear_buttons(active)
             await self._users.upsert_user(user_id, first_name, self._clock.now())
             await self._begin(routine, user_id, chat_id)
-        return ""
+        return None
 
     async def stop_current(self, user_id: int) -> bool:
         """`/stop`: end the user's session if there is one; False when there was none."""
@@ -248,7 +249,7 @@ class Coach:
         reach: Reach | None,
         typed: bool = False,
         source: str | None = None,
-    ) -> str:
+    ) -> Notice | None:
         """The answer at an assessment step (None: "skip measuring"); returns the toast.
 
         The measurement and the step moving on are stored in one transaction. A typed answer
@@ -258,21 +259,21 @@ class Coach:
         async with self._lock(user_id):
             found = await self._own_active_session(user_id, session_id)
             now = self._clock.now()
-            if isinstance(found, str) or found[0].step_index != step_index:
+            if isinstance(found, Notice) or found[0].step_index != step_index:
                 if typed and reach is not None:
                     doubted = await doubt_about(self._measurements, user_id, reach)
                     stored = await self._measurements.add_measurement(
                         user_id, None, now, reach, "single", source, confirmed=doubted is None
                     )
                     if stored is None:
-                        return texts.TOAST_SAVED  # this very message was stored before
+                        return Notice.SAVED  # this very message was stored before
                     chat_id = self._chat_of(found, user_id)
                     if doubted is not None:
                         self._ask_what_was_meant(chat_id, stored, reach, doubted)
                     else:
                         self._messenger.post(chat_id, texts.reach_logged_outside(reach))
-                    return texts.TOAST_SAVED
-                return found if isinstance(found, str) else texts.TOAST_STALE_STEP
+                    return Notice.SAVED
+                return found if isinstance(found, Notice) else Notice.STALE_STEP
             session, routine = found
             try:
                 moved_on, events = machine.answer(session, routine, now, step_index)
@@ -315,18 +316,18 @@ class Coach:
                 traffic=Traffic.CARD,
             )
             await self._announce(moved_on, routine, events)
-            return texts.TOAST_SAVED if reach is not None else ""
+            return Notice.SAVED if reach is not None else None
 
-    async def check_in(self, user_id: int, answer: CheckIn, message_id: int | None) -> str:
+    async def check_in(self, user_id: int, answer: CheckIn, message_id: int | None) -> Notice:
         """"How did that feel?": store the answer, show it on the summary (``message_id``), and
         after "pain" give the safety advice and point to the gentler routine."""
         session = await self._sessions.get_session(answer.session_id)
         if session is None or session.is_active:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         if session.user_id != user_id:
-            return texts.TOAST_NOT_YOURS
+            return Notice.NOT_YOURS
         if not await self._sessions.record_feeling(user_id, answer.session_id, answer.feeling.value):
-            return texts.TOAST_THANKS  # the same answer again (a double tap): already done
+            return Notice.THANKS  # the same answer again (a double tap): already done
         routine = self._routine_of(session)
         _ = await self._words(user_id)
         if routine is not None and message_id is not None:
@@ -343,7 +344,7 @@ class Coach:
                 session.chat_id, texts.pain_advice(gentler and self._in(gentler, _), _),
                 keyboards.gentler(self._in(gentler, _)) if gentler else None,
             )
-        return texts.TOAST_THANKS
+        return Notice.THANKS
 
     def _ask_what_was_meant(self, chat_id: int, measurement_id: int, reach: Reach, doubted: Doubt) -> None:
         self._messenger.post(
@@ -456,15 +457,15 @@ class Coach:
 
     async def _own_active_session(
         self, user_id: int, session_id: int
-    ) -> tuple[Session, Routine] | str:
+    ) -> tuple[Session, Routine] | Notice:
         session = await self._sessions.get_session(session_id)
         if session is None:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         if session.user_id != user_id:
-            return texts.TOAST_NOT_YOURS
+            return Notice.NOT_YOURS
         routine = self._routine_of(session)
         if not session.is_active or routine is None:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         return session, routine
 
     async def _begin(self, routine: Routine, user_id: int, chat_id: int) -> None:
@@ -745,8 +746,8 @@ class Coach:
         return compare(before[0].reach, after[-1].reach)
 
     @staticmethod
-    def _chat_of(found: tuple[Session, Routine] | str, user_id: int) -> int:
-        return found[0].chat_id if not isinstance(found, str) else user_id
+    def _chat_of(found: tuple[Session, Routine] | Notice, user_id: int) -> int:
+        return found[0].chat_id if not isinstance(found, Notice) else user_id
 
 
 def check_pictures(book: RoutineBook) -> None:

@@ -33,6 +33,7 @@ from bot.domain.schedule_input import format_clock
 from bot.presentation import keyboards, texts
 from bot.services.languages import Languages
 from bot.services.messenger import Messenger
+from bot.services.notices import Notice, SnoozedUntil
 from bot.services.repositories import (
     Claim,
     Delivery,
@@ -185,18 +186,18 @@ class Reminders:
 
     # -- buttons under a reminder ----------------------------------------------------------------
 
-    async def reminder_for(self, user_id: int, delivery_id: int) -> Delivery | str:
+    async def reminder_for(self, user_id: int, delivery_id: int) -> Delivery | Notice:
         """The delivery behind a reminder button, or the toast explaining why it is stale."""
         delivery = await self._deliveries.get_delivery(delivery_id)
         if delivery is None:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         if delivery.user_id != user_id:
-            return texts.TOAST_NOT_YOURS
+            return Notice.NOT_YOURS
         return delivery
 
-    async def snooze(self, user_id: int, delivery_id: int, minutes: int) -> str:
+    async def snooze(self, user_id: int, delivery_id: int, minutes: int) -> Notice | SnoozedUntil:
         found = await self._fresh_reminder(user_id, delivery_id)
-        if isinstance(found, str):
+        if isinstance(found, Notice):
             return found
         delivery, user = found
         now = self._clock.now()
@@ -223,11 +224,11 @@ class Reminders:
                 f"{text}\n\n{texts.snoozed_note(when, _)}",
                 keyboards.snoozed_buttons(delivery.id, _),
             )
-        return texts.snoozed(when)
+        return SnoozedUntil(when)
 
-    async def skip_today(self, user_id: int, delivery_id: int) -> str:
+    async def skip_today(self, user_id: int, delivery_id: int) -> Notice:
         found = await self._fresh_reminder(user_id, delivery_id)
-        if isinstance(found, str):
+        if isinstance(found, Notice):
             return found
         delivery, user = found
         now = self._clock.now()
@@ -236,15 +237,15 @@ class Reminders:
             await self._users.set_paused_until(user_id, until)
         await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value)
         await self._clear_buttons(delivery)
-        return texts.TOAST_SKIPPED_TODAY
+        return Notice.SKIPPED_TODAY
 
-    async def moved(self, user_id: int, delivery_id: int) -> str:
+    async def moved(self, user_id: int, delivery_id: int) -> Notice:
         found = await self.reminder_for(user_id, delivery_id)
-        if isinstance(found, str):
+        if isinstance(found, Notice):
             return found
         await self._users.set_moved_at(user_id, self._clock.now())
         await self._clear_buttons(found)
-        return texts.TOAST_MOVED
+        return Notice.MOVED
 
     async def started_from(self, delivery: Delivery) -> None:
         await self._clear_buttons(delivery)
@@ -446,14 +447,14 @@ class Reminders:
         rows = await self._schedules.schedules_of(user_id)
         return next((row.last_key for row in rows if row.kind == kind), None)
 
-    async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | str:
+    async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | Notice:
         """The reminder behind a snooze or skip button and its user, unless the button is
         someone else's or too old to act on (then the toast saying so)."""
         found = await self.reminder_for(user_id, delivery_id)
-        if isinstance(found, str):
+        if isinstance(found, Notice):
             return found
         if self._clock.now() - found.due_at > BUTTON_LIFETIME:
-            return texts.TOAST_EXPIRED
+            return Notice.EXPIRED
         user = await self._users.get_user(user_id)
         assert user is not None  # a delivery's user exists (deliveries cascade with users)
         return found, user

@@ -27,6 +27,7 @@ from bot.domain.actions import (
 from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
+from bot.services.notices import Notice, Toast
 from bot.telegram.handlers.common import choose_language, reply, services
 from bot.telegram.handlers.reminders import ask_for_timezone, confirm_timezone
 
@@ -41,13 +42,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.TOAST_EXPIRED)
         return
     found = services(context)
-    toast = ""
+    toast: Toast = None
     follow_up: str | None = None
     match action:
         case StartRoutine(routine_id, anyway):
             routine = found.routines.get(routine_id)
             if routine is None:
-                toast = texts.TOAST_EXPIRED
+                toast = Notice.EXPIRED
             else:
                 await query.answer()
                 await found.coach.start(user.id, chat.id, user.first_name, routine, anyway=anyway)
@@ -61,7 +62,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case ReminderAction(delivery_id, verb):
             if verb is ReminderVerb.START:
                 delivery = await found.reminders.reminder_for(user.id, delivery_id)
-                if isinstance(delivery, str):
+                if isinstance(delivery, Notice):
                     toast = delivery
                 else:
                     await query.answer()
@@ -99,18 +100,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case SettleDoubt():
             settled = await found.progress.settle_doubt(user.id, action)
             if settled is None:
-                toast = texts.TOAST_EXPIRED
+                toast = Notice.EXPIRED
             else:
-                toast = texts.TOAST_SAVED
+                toast = Notice.SAVED
                 if query.message is not None:
                     found.messenger.edit(chat.id, query.message.message_id, settled, None)
         case ChooseLanguage(language):
             await query.answer()
             if query.message is not None:
                 found.messenger.clear_buttons(chat.id, query.message.message_id)
-            toast = await choose_language(update, context, language)
-            if toast:
-                await reply(update, context, toast)
+            if not await choose_language(update, context, language):
+                await reply(update, context, texts.TOAST_EXPIRED)
             return
         case CheckIn():
             message_id = query.message.message_id if query.message is not None else None
@@ -123,6 +123,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await found.progress.forget(user.id)
             await reply(update, context, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)
             return
-    await query.answer(toast or None)
+    words_ = await found.languages.words_of(user.id) if toast is not None else None
+    await query.answer(texts.toast(toast, words_) if words_ is not None else None)
     if follow_up is not None:
         await reply(update, context, follow_up, keyboards.routine_picker(found.routines))

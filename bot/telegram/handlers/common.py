@@ -106,14 +106,13 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await choose_language(update, context, language)
 
 
-async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> str:
-    """Store the user's choice and say so in the new language; returns the toast for a button
-    (empty: done)."""
+async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> bool:
+    """Store the user's choice and say so in the new language; False if it is not one of ours."""
     user = update.effective_user
     if user is None or not await services(context).languages.choose(user.id, user.first_name, language):
-        return texts.TOAST_EXPIRED
+        return False
     await reply(update, context, texts.language_set(words(language)))
-    return ""
+    return True
 
 
 #: Languages typed by name after /language, in English or in themselves.
