@@ -101,3 +101,13 @@ async def test_a_routine_comes_in_the_users_language_from_its_translation(
         card = await user.next_message("1/10")
         assert f"<b>{german.title}</b>" in card.html.replace("&amp;", "&")
         assert german.steps[0].name in card.text and german.steps[0].cues[0] in card.text
+
+
+async def test_a_german_user_goes_from_start_to_a_reminder_set_in_german(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user(language_code="de")
+    await user.send("/start")
+    assert (await user.next_message()).text.startswith("Hallo Alex!")
+    await user.send("/remind werktags 12:30")
+    confirmation = await user.next_message("12:30")
+    assert confirmation.text.startswith("⏰ Tägliche Erinnerung")
+    assert "Mo.-Fr." in confirmation.text and "heute um 12:30" in confirmation.text

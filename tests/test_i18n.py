@@ -137,6 +137,42 @@ def test_a_whole_routine_renders_in_each_language_without_a_raw_placeholder(lang
         assert keyboards.pose_controls(started, _) != keyboards.pose_controls(started, english)
 
 
+@pytest.mark.parametrize("language", SHIPPED)
+def test_a_reminder_set_and_sent_renders_in_each_language(language: str) -> None:
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.schedule import Weekdays
+    from bot.services.notices import ReminderSet
+
+    _ = words(language)
+    book = load_routines()
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    rendered = []
+    for days, chosen, ahead, hint in (
+        (Weekdays.workdays(), None, 0, "UTC"),
+        (Weekdays(0b1111111), book["desk-break"], 1, None),
+        (Weekdays(0b0010101), book["wrists"], 4, None),
+        (Weekdays(0), None, None, None),
+    ):
+        due = None if ahead is None else now + timedelta(days=ahead, hours=3)
+        outcome = ReminderSet(time(12, 30), days, chosen, book.default, due, now, ZoneInfo("Europe/Berlin"), hint)
+        rendered.append(texts.reminder_set(outcome, book, _))
+    rendered += [
+        texts.daily_reminder(book.default, timedelta(minutes=40), snoozed=True, _=_),
+        texts.nudge(book["desk-break"], timedelta(0), snoozed=False, _=_),
+        texts.snoozed_note("12:45", _),
+    ]
+    for text in rendered:
+        assert not PLACEHOLDER.search(text), text
+    if language != DEFAULT:
+        assert rendered[0] != texts.reminder_set(
+            ReminderSet(time(12, 30), Weekdays.workdays(), None, book.default, now, now, ZoneInfo("UTC")),
+            book, words(DEFAULT),
+        )
+        assert book.in_language(book["desk-break"], language).title in rendered[1]
+
+
 def test_language_names_and_telegram_codes() -> None:
     assert [native_name(code) for code in SHIPPED] == [
         "English", "Deutsch", "Español", "Português (Brasil)", "Русский"

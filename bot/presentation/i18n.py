@@ -73,12 +73,21 @@ class Words:
         return self._catalog.ngettext(singular, plural, count).format(count=count, **values)
 
     def time(self, moment: time) -> str:
-        """A wall-clock time as people of this locale write it: "12:30", "12:30 PM"."""
-        return format_time(moment, format="short", locale=self.locale)
+        """A wall-clock time, 24-hour as the bot reads them: "12:30"."""
+        return format_time(moment, format="HH:mm", locale=self.locale)
 
-    def date(self, day: date) -> str:
+    def short_date(self, day: date) -> str:
         """A day, short: "26 Nov", "26. Nov.", "26 de nov."."""
         return format_date(day, format="d MMM", locale=self.locale)
+
+    def weekday(self, day: date, *, with_date: bool = False) -> str:
+        """"Fri", "Fr.", "vie"; with the date: "Mon 3 Mar", "Mo., 3. März"."""
+        return format_date(day, format="EEE d MMM" if with_date else "EEE", locale=self.locale)
+
+    def day_names(self) -> list[str]:
+        """Monday to Sunday, abbreviated, as this locale writes them."""
+        names = self.locale.days["format"]["abbreviated"]
+        return [names[index] for index in range(7)]
 
 
 @cache

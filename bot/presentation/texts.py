@@ -7,7 +7,7 @@ Texts stay short: users read them on a phone, often mid-stretch.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from html import escape, unescape
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
 from bot.domain.timezones import ZoneChoice, ZoneFound, ZoneQuestion
 from bot.presentation.i18n import DEFAULT, Words, words
-from bot.services.notices import Notice, SnoozedUntil, Toast
+from bot.services.notices import Notice, ReminderSet, SnoozedUntil, Toast
 
 SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
 #: On every first card, once the full note has been given (before a user's first routine).
@@ -554,20 +554,63 @@ def input_problem(problem: str, examples: str) -> str:
     return f"Hmm, {escape(problem)}.\n\n{examples}"
 
 
-def reminder_set(chosen: Routine | None, default: Routine, at: time, days: Weekdays, next_when: str | None) -> str:
-    """``chosen``: the routine picked with /remind (None: it offers the last one finished)."""
-    if chosen is not None:
-        offer = f"I'll offer <b>{escape(chosen.title)}</b> ({duration(chosen.total_seconds)})."
+def reminder_set(outcome: ReminderSet, book: RoutineBook, _: Words = ENGLISH) -> str:
+    """A daily reminder set: when, which days, when next, what it offers."""
+    at = _.time(outcome.at)
+    if outcome.chosen is not None:
+        chosen = book.in_language(outcome.chosen, _.language)
+        length = duration(chosen.total_seconds, _)
+        offer = _("I'll offer <b>{routine}</b> ({length}).", routine=escape(chosen.title), length=length)
     else:
-        offer = (
-            f"I'll offer the routine you last finished (<b>{escape(default.title)}</b>, "
-            f"{duration(default.total_seconds)}, until you finish one). "
-            f"To pick one: /remind {at.strftime('%H:%M')} and an id from /routines."
+        fallback = book.in_language(outcome.fallback, _.language)
+        length = duration(fallback.total_seconds, _)
+        offer = _(
+            "I'll offer the routine you last finished (<b>{routine}</b>, {length}, until you finish one). "
+            "To pick one: /remind {time} and an id from /routines.",
+            routine=escape(fallback.title), length=length, time=at,
         )
-    return (
-        f"⏰ Daily reminder set: {at.strftime('%H:%M')}, {days.describe()}.\n"
-        f"Next: {next_when or 'never (no days chosen)'}. {offer}"
+    if outcome.next_due is not None:
+        next_when = when_text(outcome.next_due, outcome.now, outcome.zone, _)
+    else:
+        next_when = _("never (no days chosen)")
+    text = (
+        "⏰ " + _("Daily reminder set: {time}, {days}.", time=at, days=days_text(outcome.days, _)) + "\n"
+        + _("Next: {when}.", when=next_when) + " " + offer
     )
+    if outcome.zone_hint is not None:
+        text += "\n\n" + timezone_hint(outcome.zone_hint, _)
+    return text
+
+
+def when_text(moment: datetime, now: datetime, zone: ZoneInfo, _: Words = ENGLISH) -> str:
+    """"today 12:30", "tomorrow 08:05", "Fri 12:30", "Mon 3 Mar 12:30", in the user's words."""
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    clock = _.time(local.time())
+    days_ahead = (local.date() - today).days
+    if days_ahead == 0:
+        return _("today {time}", time=clock)
+    if days_ahead == 1:
+        return _("tomorrow {time}", time=clock)
+    day = _.weekday(local.date(), with_date=not 1 < days_ahead < 7)
+    return f"{day} {clock}"
+
+
+def days_text(days: Weekdays, _: Words = ENGLISH) -> str:
+    """"Mon-Fri", "every day", "Mon, Wed, Fri", in the user's words."""
+    chosen = [day for day in range(7) if day in days]
+    if len(chosen) == 7:
+        return _("every day")
+    if not chosen:
+        return _("no days")
+    names = _.day_names()
+    runs: list[list[int]] = []
+    for day in chosen:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = [f"{names[run[0]]}-{names[run[-1]]}" if len(run) >= 3 else ", ".join(names[d] for d in run) for run in runs]
+    return ", ".join(parts)
 
 
 def nudges_set(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
@@ -584,8 +627,10 @@ def turned_off(kind: Kind, existed: bool) -> str:
     return "Stand-up nudges off." if existed else "Stand-up nudges weren't on."
 
 
-def timezone_hint(zone: str) -> str:
-    return f"<i>I'm using {escape(zone)} time for you. If that's wrong, send /timezone and your city.</i>"
+def timezone_hint(zone: str, _: Words = ENGLISH) -> str:
+    return "<i>" + _(
+        "I'm using {zone} time for you. If that's wrong, send /timezone and your city.", zone=escape(zone)
+    ) + "</i>"
 
 
 def timezone_set(zone: str, local_now: str, has_reminders: bool) -> str:

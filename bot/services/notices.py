@@ -4,7 +4,12 @@ as the short toast over the chat (see ``texts.toast``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.routines import Routine
+from bot.domain.schedule import Weekdays
 
 
 class Notice(StrEnum):
@@ -29,6 +34,23 @@ class SnoozedUntil:
     """A reminder snoozed; ``when`` says when it comes back ("today 12:45")."""
 
     when: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSet:
+    """A daily reminder was set: what the user is told."""
+
+    at: time
+    days: Weekdays
+    #: The routine chosen with /remind, or None: it offers the one last finished (``fallback``
+    #: until there is one).
+    chosen: Routine | None
+    fallback: Routine
+    next_due: datetime | None
+    now: datetime
+    zone: ZoneInfo
+    #: The default zone in use, to be said once (None: the user has one, or was told).
+    zone_hint: str | None = None
 
 
 #: A button's outcome: a notice, a snooze, or nothing worth a toast.

@@ -33,7 +33,7 @@ from bot.domain.schedule_input import format_clock
 from bot.presentation import keyboards, texts
 from bot.services.languages import Languages
 from bot.services.messenger import Messenger
-from bot.services.notices import Notice, SnoozedUntil
+from bot.services.notices import Notice, ReminderSet, SnoozedUntil
 from bot.services.repositories import (
     Claim,
     Delivery,
@@ -103,7 +103,7 @@ class Reminders:
 
     async def set_daily(
         self, user_id: int, chat_id: int, first_name: str, at: time, days: Weekdays, routine_id: str | None = None
-    ) -> str:
+    ) -> ReminderSet:
         """Set the user's daily reminder. With ``routine_id`` (a known id) it always offers that
         routine; without, the routine the user last finished (else the default)."""
         chosen = self._routines.get(routine_id) if routine_id else None
@@ -118,8 +118,8 @@ class Reminders:
                 routine_id=chosen.id if chosen else None,
             )
         )
-        reply = texts.reminder_set(chosen, self._routines.default, at, days, self._when(next_due, now, zone))
-        return reply + await self._zone_hint(user)
+        hint = self._default_zone if await self._zone_hint(user) else None  # said once, in the reply
+        return ReminderSet(at, days, chosen, self._routines.default, next_due, now, zone, hint)
 
     async def set_nudges(
         self, user_id: int, chat_id: int, first_name: str, window: NudgeWindow, days: Weekdays

@@ -28,7 +28,7 @@ from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
 from bot.services.notices import Notice, Toast
-from bot.telegram.handlers.common import choose_language, reply, services
+from bot.telegram.handlers.common import choose_language, reply, services, words_for
 from bot.telegram.handlers.reminders import ask_for_timezone, confirm_timezone
 
 
@@ -78,10 +78,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 toast = await found.reminders.moved(user.id, delivery_id)
         case QuickReminder(hour, minute):
             await query.answer()
-            answer = await found.reminders.set_daily(
+            outcome = await found.reminders.set_daily(
                 user.id, chat.id, user.first_name, time(hour, minute), Weekdays.workdays()
             )
-            await reply(update, context, answer)
+            await reply(update, context, texts.reminder_set(outcome, found.routines, await words_for(update, context)))
             return
         case AskTimezone():
             await query.answer()

@@ -11,10 +11,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.domain.schedule import Kind
-from bot.domain.schedule_input import InputError, TurnOff, parse_nudges, parse_pause, parse_remind
+from bot.domain.schedule_input import InputError, RemindAt, TurnOff, parse_nudges, parse_pause, parse_remind
 from bot.domain.timezones import ZoneFound, ZoneQuestion, ZoneUnknown, is_fixed, is_known_zone, resolve_zone, zone_at
 from bot.presentation import keyboards, texts
-from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.common import reply, services, words_for
 
 T = TypeVar("T")
 
@@ -41,7 +41,14 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    reminders = services(context).reminders
+    found = services(context)
+    reminders = found.reminders
+    _ = await words_for(update, context)
+
+    async def set_it(wish: RemindAt) -> str:
+        outcome = await reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days, wish.routine_id)
+        return texts.reminder_set(outcome, found.routines, _)
+
     await _configure(
         update,
         context,
@@ -49,7 +56,7 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lambda: parse_remind(context.args or [], reminders.routine_ids()),
         texts.REMIND_EXAMPLES,
         lambda: reminders.turn_off(user.id, Kind.DAILY),
-        lambda wish: reminders.set_daily(user.id, chat.id, user.first_name, wish.at, wish.days, wish.routine_id),
+        set_it,
     )
 
 
