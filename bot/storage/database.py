@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -250,9 +251,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # We say when transactions begin (below), not the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # busy_timeout first: switching to WAL waits for another process holding the file too.
         # Generous: only another process (a second start on the same file, migrating) contends.
-        for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        _switch_to_wal(cursor)
+        for pragma in ("synchronous = NORMAL", "foreign_keys = ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -261,6 +263,28 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         if conn.get_execution_options().get("limber_autocommit"):
             return  # a single statement: SQLite commits it by itself
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once (the busy
+#: timeout does not apply) while another connection is busy with it, e.g. replicas starting
+#: together on an empty file: so try again, briefly.
+WAL_ATTEMPTS = 40
+WAL_PAUSE = 0.025
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the database in WAL mode unless it is already (a file stays in WAL once switched)."""
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, wrapped by the async adapter
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(WAL_PAUSE)  # at connect time only, and only while another one switches
 
 
 def _prepare_sqlite_folder(url: URL) -> None:
