@@ -226,9 +226,8 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
     assert welcome.text.startswith("Hi <b>Zoë</b>!")  # shown literally, not as markup
     assert "never pain" in welcome.text
     assert welcome.buttons == ["Quick test · 23 s"]
-    offer = await user.next_message()
-    assert "Want a daily nudge to stretch?" in offer.text and "UTC" in offer.text
-    assert offer.buttons == ["09:30", "12:30", "15:00", "17:30", "🌍 Set my time zone"]
+    # Without a zone of their own, the user is asked for it before any reminder time.
+    assert "First, where are you?" in (await user.next_message()).text
 
     await user.send("/help")
     help_text = (await user.next_message()).text

@@ -316,11 +316,21 @@ async def test_onboarding_sets_a_reminder_in_two_taps(bot, telegram: FakeTelegra
     user = telegram.user()
     await user.send("/start")
     await user.next_message()
+    # The zone comes first: no reminder time is offered before the bot knows it.
+    assert "First, where are you?" in (await user.next_message()).text
+    await user.send("/timezone Berlin")
+    assert "Europe/Berlin" in (await user.next_message("Time zone set")).text
     offer = await user.next_message("Want a daily nudge")
+    assert "Europe/Berlin time" in offer.text
     await user.press(offer, "12:30")
     assert "Daily reminder set: 12:30, Mon-Fri." in (await user.next_message()).text
-    await user.press(offer, "Set my time zone")
+    await user.press(offer, "Change my time zone")
     assert "share your location" in (await user.next_message()).text
+    # With a reminder set, a new zone is just confirmed: no second offer.
+    await user.send("/timezone Paris")
+    await user.next_message("Time zone set")
+    await bot.observe()
+    assert user.unseen() == []
 
 
 async def test_forged_reminder_buttons_change_nothing(bot, telegram: FakeTelegram, clock) -> None:
@@ -470,7 +480,7 @@ async def test_timezone_takes_a_city_with_its_state(bot, telegram: FakeTelegram,
     assert "Time zone set to America/Chicago (it's 03:00 there now)" in reply.text  # 09:00 UTC
     assert "Paris, Texas, United States" in reply.text
     await user.send("/reminders")
-    assert "Time zone: America/Chicago" in (await user.next_message()).text
+    assert "Time zone: America/Chicago" in (await user.next_message("Time zone:")).text
 
 
 async def test_timezone_abbreviation_asks_and_the_button_sets_the_real_zone(
@@ -487,12 +497,12 @@ async def test_timezone_abbreviation_asks_and_the_button_sets_the_real_zone(
     assert "Time zone set to America/New_York (it's 04:00 there now)" in (await user.next_message()).text
     await telegram.wait_until(lambda: question.buttons == [], what="zone buttons removed after the choice")
     await user.send("/reminders")
-    assert "Time zone: America/New_York" in (await user.next_message()).text
+    assert "Time zone: America/New_York" in (await user.next_message("Time zone:")).text
     # A forged zone sets nothing.
     await user.press_data(question, "tz:=Mars/Olympus_Mons")
-    assert "expired" in (await user.next_message()).text
+    assert "expired" in (await user.next_message("expired")).text
     await user.send("/reminders")
-    assert "Time zone: America/New_York" in (await user.next_message()).text
+    assert "Time zone: America/New_York" in (await user.next_message("Time zone:")).text
 
 
 async def test_timezone_offset_sets_a_fixed_zone_and_warns(bot, telegram: FakeTelegram, clock) -> None:
@@ -508,10 +518,10 @@ async def test_timezone_nonsense_suggests_and_changes_nothing(bot, telegram: Fak
     await user.send("/timezone Paris, France")
     assert "Time zone set to Europe/Paris" in (await user.next_message()).text
     await user.send("/timezone Paris, Frence")
-    reply = await user.next_message()
+    reply = await user.next_message("Paris, Frence")
     assert "don't know a time zone or city called “Paris, Frence”" in reply.text
     assert "Paris, Texas, United States (America/Chicago)" in reply.text and "For example" in reply.text
     await user.send("/reminders")
-    assert "Time zone: Europe/Paris" in (await user.next_message()).text
+    assert "Time zone: Europe/Paris" in (await user.next_message("Time zone:")).text
     await user.press(reply, "Paris · ")  # a suggestion is a button too
     assert "Time zone set to Europe/Paris" in (await user.next_message()).text

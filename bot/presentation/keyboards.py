@@ -165,10 +165,11 @@ def nudge_buttons(delivery_id: int, routine: Routine, _: Words = ENGLISH) -> Key
 QUICK_TIMES = ((9, 30), (12, 30), (15, 0), (17, 30))
 
 
-def onboarding() -> Keyboard:
+def onboarding(_: Words = ENGLISH) -> Keyboard:
+    """The suggested reminder times (the zone is known by then), and a way to change it."""
     return [
         [(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES],
-        [(texts.BUTTON_SET_ZONE, encode(AskTimezone()))],
+        [("🌍 " + _("Change my time zone"), encode(AskTimezone()))],
     ]
 
 

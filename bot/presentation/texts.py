@@ -757,10 +757,16 @@ def nudge(routine: Routine, late: timedelta, snoozed: bool = False, _: Words = E
     return f"{head} " + _("Stand up and move for a minute?") + f" {takes}{_late_note(late, _)}"
 
 
-def onboarding_reminder(zone: str) -> str:
-    return (
-        f"Want a daily nudge to stretch? Pick a time (Mon-Fri, {escape(zone)} time), "
-        f"or set your time zone first."
+def onboarding_reminder(zone: str, _: Words = ENGLISH) -> str:
+    """Offered once the user's zone is known: a daily reminder in one tap."""
+    return _("Want a daily nudge to stretch? Pick a time (Mon-Fri, {zone} time).", zone=escape(zone))
+
+
+def onboarding_zone(_: Words = ENGLISH) -> str:
+    """At /start, before any reminder time is offered: where is the user?"""
+    return _(
+        "First, where are you? Tap the button to share your location, or send your city, "
+        "like /timezone Berlin. Then I can remind you at the right time."
     )
 
 

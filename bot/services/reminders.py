@@ -94,6 +94,14 @@ class Reminders:
     async def zone_name(self, user_id: int) -> str:
         return self._zone_name(await self._users.get_user(user_id))
 
+    async def zone_chosen(self, user_id: int) -> str | None:
+        """The zone the user set themselves (None: none yet, the default would be used)."""
+        user = await self._users.get_user(user_id)
+        return user.timezone if user is not None else None
+
+    async def has_daily(self, user_id: int) -> bool:
+        return any(row.kind == Kind.DAILY for row in await self._schedules.schedules_of(user_id))
+
     async def zone_of(self, user_id: int) -> ZoneInfo:
         return ZoneInfo(await self.zone_name(user_id))
 

@@ -28,8 +28,8 @@ from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
 from bot.services.notices import Notice, Toast
-from bot.telegram.handlers.common import choose_language, reply, services, words_for
-from bot.telegram.handlers.reminders import ask_for_timezone, confirm_timezone
+from bot.telegram.handlers.common import ask_for_timezone, choose_language, reply, services, words_for
+from bot.telegram.handlers.reminders import confirm_timezone
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

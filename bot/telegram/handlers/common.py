@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.domain.routines import RoutineBook
@@ -77,10 +77,36 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         texts.welcome(user.first_name if user else "", found.routines, _),
         keyboards.routine_picker(found.routines),
     )
-    zone = found.default_timezone
-    if user is not None:
-        zone = await found.reminders.zone_name(user.id)
-    await reply(update, context, texts.onboarding_reminder(zone), keyboards.onboarding())
+    # Reminder times are offered once the zone is known: asked first, offered after it is set.
+    zone = await found.reminders.zone_chosen(user.id) if user is not None else None
+    if zone is None:
+        await ask_for_timezone(update, context, texts.onboarding_zone(_))
+    else:
+        await reply(update, context, texts.onboarding_reminder(zone, _), keyboards.onboarding(_))
+
+
+async def ask_for_timezone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: str | None = None
+) -> None:
+    """Where is the user? A button to share their location, or their city by /timezone."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    share = ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await services(context).messenger.post_markup(chat.id, prompt or texts.timezone_prompt(), share)
+
+
+async def offer_reminder_times(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str) -> None:
+    """Once a zone is set: the suggested reminder times, unless the user has a reminder."""
+    user = update.effective_user
+    found = services(context)
+    if user is not None and not await found.reminders.has_daily(user.id):
+        _ = await words_for(update, context)
+        await reply(update, context, texts.onboarding_reminder(zone, _), keyboards.onboarding(_))
 
 
 async def note_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

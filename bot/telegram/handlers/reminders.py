@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
@@ -14,7 +14,7 @@ from bot.domain.schedule import Kind
 from bot.domain.schedule_input import InputError, RemindAt, TurnOff, parse_nudges, parse_pause, parse_remind
 from bot.domain.timezones import ZoneFound, ZoneQuestion, ZoneUnknown, is_fixed, is_known_zone, resolve_zone, zone_at
 from bot.presentation import keyboards, texts
-from bot.telegram.handlers.common import reply, services, words_for
+from bot.telegram.handlers.common import ask_for_timezone, offer_reminder_times, reply, services, words_for
 
 T = TypeVar("T")
 
@@ -112,6 +112,7 @@ async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         case ZoneFound(zone):
             answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
             await reply(update, context, answer + texts.timezone_reading(resolved))
+            await offer_reminder_times(update, context, zone)
         case ZoneQuestion(_, choices):
             await reply(
                 update, context, texts.timezone_question(resolved, now), keyboards.timezone_choices(choices, now)
@@ -130,19 +131,8 @@ async def confirm_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, z
     if is_fixed(zone):
         answer += texts.timezone_reading(ZoneFound(zone, fixed_offset=zone.removeprefix("Etc/")))
     await reply(update, context, answer)
+    await offer_reminder_times(update, context, zone)
     return True
-
-
-async def ask_for_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    share = ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    await services(context).messenger.post_markup(chat.id, texts.timezone_prompt(), share)
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,6 +146,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     answer = await services(context).reminders.set_timezone(user.id, chat.id, user.first_name, zone)
     await messenger.post_markup(chat.id, answer, ReplyKeyboardRemove())
+    await offer_reminder_times(update, context, zone)
 
 
 async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
