@@ -27,8 +27,12 @@ async def test_language_is_kept_and_changed_with_language(bot, telegram: FakeTel
     user = telegram.user(language_code="pt-BR")
     await user.send("/help")
     assert "O que eu sei fazer" in (await user.next_message()).text  # pt-BR from the app's language
-    # The language chosen at first contact is stored: a later app language does not change it.
-    user.language_code = "en"
+    await user.send("/remind 12:30")  # a profile: the language found at first contact is stored with it
+    await user.next_message("12:30")
+    await bot.observe()  # every update handled to the end
+    languages = bot.application.bot_data["services"].languages
+    stored = await languages._users.get_user(user.id)  # the stored row, not the cache
+    assert stored is not None and stored.language == "pt_BR"
     await user.send("/language")
     menu = await user.next_message()
     assert menu.buttons == ["English", "Deutsch", "Español", "Português (Brasil)", "Русский"]

@@ -29,12 +29,29 @@ class Languages:
         #: Languages found at first contact for users without a profile yet.
         self._pending: dict[int, str] = {}
 
+    def pending(self, user_id: int) -> bool:
+        """Whether the user's language waits for their profile (no query needed)."""
+        return user_id in self._pending
+
+    async def settle(self, user_id: int) -> None:
+        """After an update was handled: if it created the user's profile, store the language
+        found at first contact with it."""
+        language = self._pending.get(user_id)
+        user = await self._users.get_user(user_id) if language is not None else None
+        if language is not None and user is not None:
+            if user.language is None:
+                await self._users.set_language(user_id, language)
+            self._pending.pop(user_id, None)
+
     def known(self, user_id: int) -> bool:
         """Whether this process has already learnt the user's language (no query needed)."""
         return user_id in self._known
 
     async def of(self, user_id: int, first_name: str, telegram_code: str | None) -> str:
         """The user's language: stored, or (first contact) the one nearest their app's."""
+        found = self._known.get(user_id)
+        if found is not None and time.monotonic() - found[1] < REMEMBERED_FOR and user_id not in self._pending:
+            return found[0]
         user = await self._users.get_user(user_id)
         if user is not None and user.language in SHIPPED:
             self._remember(user_id, user.language)
@@ -56,11 +73,15 @@ class Languages:
         user = await self._users.get_user(user_id)
         if user is not None and user.language in SHIPPED:
             language = user.language
-        else:
-            language = self._pending.get(user_id, found[0] if found is not None else DEFAULT)
+        elif user_id in self._pending:
+            language = self._pending[user_id]
             if user is not None:  # the profile exists now: the language found at first contact is kept
                 await self._users.set_language(user_id, language)
                 self._pending.pop(user_id, None)
+        else:
+            # Not known here (another replica met the user, or a profile from before languages
+            # were stored): a guess, never stored; the user's next message tells the truth.
+            return words(found[0] if found is not None else DEFAULT)
         self._remember(user_id, language)
         return words(language)
 
@@ -77,5 +98,6 @@ class Languages:
     def _remember(self, user_id: int, language: str) -> None:
         if len(self._known) >= REMEMBERED_AT_MOST:
             self._known.clear()
+        if len(self._pending) >= REMEMBERED_AT_MOST:
             self._pending.clear()
         self._known[user_id] = (language, time.monotonic())

@@ -31,6 +31,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.schedule_input import format_clock
 from bot.presentation import keyboards, texts
+from bot.presentation.i18n import Words
 from bot.services.languages import Languages
 from bot.services.messenger import Messenger
 from bot.services.notices import Notice, ReminderSet, SnoozedUntil
@@ -225,7 +226,7 @@ class Reminders:
         message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
             text, _buttons = await self.render(delivery)
-            _ = await self._languages.words_of(user_id) if self._languages is not None else texts.ENGLISH
+            _ = await self._words(user_id)
             self._messenger.edit(
                 delivery.chat_id,
                 message_id,
@@ -388,7 +389,7 @@ class Reminders:
     async def render(self, delivery: Delivery) -> tuple[str, keyboards.Keyboard]:
         """The text and buttons of a queued delivery, as the courier sends it, in the user's
         language."""
-        _ = await self._languages.words_of(delivery.user_id) if self._languages is not None else texts.ENGLISH
+        _ = await self._words(delivery.user_id)
         late = timedelta(seconds=delivery.late_seconds)
         snoozed = delivery.kind.startswith(Kind.SNOOZE.value)
         routine = self._routines.in_language(self.routine_for(delivery), _.language)
@@ -398,6 +399,16 @@ class Reminders:
             texts.daily_reminder(routine, late, snoozed, _),
             keyboards.reminder_buttons(delivery.id, SNOOZE_CHOICES, _),
         )
+
+    async def _words(self, user_id: int) -> Words:
+        """The user's words; English if they cannot be read now (a reminder still goes out)."""
+        if self._languages is None:
+            return texts.ENGLISH
+        try:
+            return await self._languages.words_of(user_id)
+        except Exception:
+            log.warning("Could not read the language of user %s; using English", user_id)
+            return texts.ENGLISH
 
     def routine_for(self, delivery: Delivery) -> Routine:
         """The routine a reminder offers (its text, its Start button, its snooze): desk-break

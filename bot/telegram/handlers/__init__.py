@@ -57,6 +57,12 @@ def _language_not_known(update: Update, application: Application) -> bool:  # ty
     return private and user is not None and found is not None and not found.languages.known(user.id)
 
 
+def _language_pending(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
+    user = update.effective_user
+    found: Services | None = application.bot_data.get("services")
+    return user is not None and found is not None and found.languages.pending(user.id)
+
+
 def _from_a_group(update: Update, application: Application) -> bool:  # type: ignore[type-arg]
     chat = update.effective_chat
     return chat is not None and chat.type != ChatType.PRIVATE
@@ -101,6 +107,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         aliases = [alias for alias, command in texts.COMMAND_ALIASES.items() if command == name]
         application.add_handler(CommandHandler([name, *aliases], callback))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
+    # After the update was handled: a profile it created gets the language of the first contact.
+    application.add_handler(Matching(application, _language_pending, common.settle_language), group=10)
     application.add_handler(ChatMemberHandler(reminders.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.LOCATION, reminders.on_location))
     application.add_handler(MessageHandler(filters.COMMAND, common.on_unknown_command))

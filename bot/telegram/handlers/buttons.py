@@ -92,7 +92,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if query.message is not None:
                 found.messenger.clear_buttons(chat.id, query.message.message_id)
             if not await confirm_timezone(update, context, zone):
-                await reply(update, context, texts.TOAST_EXPIRED)
+                await reply(update, context, texts.toast(Notice.EXPIRED, await words_for(update, context)) or "")
             return
         case ReachAnswer(session_id, step_index, landmark):
             reach = landmark_reach(landmark) if landmark else None
@@ -110,7 +110,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if query.message is not None:
                 found.messenger.clear_buttons(chat.id, query.message.message_id)
             if not await choose_language(update, context, language):
-                await reply(update, context, texts.TOAST_EXPIRED)
+                await reply(update, context, texts.toast(Notice.EXPIRED, await words_for(update, context)) or "")
             return
         case CheckIn():
             message_id = query.message.message_id if query.message is not None else None

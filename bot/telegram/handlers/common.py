@@ -114,6 +114,12 @@ async def note_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await words_for(update, context)
 
 
+async def settle_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is not None:
+        await services(context).languages.settle(user.id)
+
+
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, texts.help_text(await words_for(update, context)))
 

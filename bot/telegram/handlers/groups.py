@@ -20,7 +20,7 @@ from bot.telegram.handlers.common import services
 
 #: Commands a group may use; every other command of ours is personal.
 GROUP_COMMANDS = frozenset({"start", "help"})
-OUR_COMMANDS = GROUP_COMMANDS | {name for name, _ in texts.COMMANDS}
+OUR_COMMANDS = GROUP_COMMANDS | {name for name, _ in texts.COMMANDS} | set(texts.COMMAND_ALIASES)
 
 
 async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
