@@ -12,7 +12,6 @@ from bot.domain.schedule import (
     Skip,
     Weekdays,
     decide,
-    describe_when,
     end_of_local_day,
     next_daily,
     next_nudge,
@@ -192,14 +191,18 @@ def test_a_snooze_goes_out_once_and_then_is_done() -> None:
 
 
 def test_weekday_descriptions() -> None:
-    assert WORKDAYS.describe() == "Mon-Fri"
-    assert EVERY_DAY.describe() == "every day"
-    assert Weekdays.of(0, 2, 4).describe() == "Mon, Wed, Fri"
-    assert Weekdays.of(5, 6).describe() == "Sat, Sun"
-    assert Weekdays.of(0, 1, 2, 5).describe() == "Mon-Wed, Sat"
+    from bot.presentation.texts import days_text
+
+    assert days_text(WORKDAYS) == "Mon-Fri"
+    assert days_text(EVERY_DAY) == "every day"
+    assert days_text(Weekdays.of(0, 2, 4)) == "Mon, Wed, Fri"
+    assert days_text(Weekdays.of(5, 6)) == "Sat, Sun"
+    assert days_text(Weekdays.of(0, 1, 2, 5)) == "Mon-Wed, Sat"
 
 
 def test_describe_when_and_end_of_day() -> None:
+    from bot.presentation.texts import when_text as describe_when
+
     now = local(BERLIN, 2026, 3, 2, 10, 0)  # Monday
     assert describe_when(local(BERLIN, 2026, 3, 2, 12, 30), now, BERLIN) == "today 12:30"
     assert describe_when(local(BERLIN, 2026, 3, 3, 8, 5), now, BERLIN) == "tomorrow 08:05"

@@ -25,7 +25,6 @@ MENTION_LATE_AFTER = timedelta(minutes=2)
 #: How far ahead to look for the next occurrence before giving up (no days selected, etc.).
 _SEARCH_DAYS = 15
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Kind(StrEnum):
@@ -58,25 +57,6 @@ class Weekdays:
 
     def __bool__(self) -> bool:
         return bool(self.mask & 0b1111111)
-
-    def describe(self) -> str:
-        """"Mon-Fri", "every day", "Mon, Wed, Fri", "Sat-Sun"."""
-        days = [d for d in range(7) if d in self]
-        if len(days) == 7:
-            return "every day"
-        if not days:
-            return "no days"
-        runs: list[list[int]] = []
-        for day in days:
-            if runs and runs[-1][-1] == day - 1:
-                runs[-1].append(day)
-            else:
-                runs.append([day])
-        parts = []
-        for run in runs:
-            names = [DAY_NAMES[d].capitalize() for d in run]
-            parts.append(f"{names[0]}-{names[-1]}" if len(run) >= 3 else ", ".join(names))
-        return ", ".join(parts)
 
 
 #: The default days of a schedule (frozen, so one shared instance is safe as a dataclass default).
@@ -242,20 +222,6 @@ def end_of_local_day(now: datetime, zone: ZoneInfo) -> datetime:
     """The next local midnight, as a UTC instant."""
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
     return local_instant(tomorrow, time(0, 0), zone)
-
-
-def describe_when(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
-    """"today 12:30", "tomorrow 08:05", "Fri 12:30", "Mon 3 Mar 12:30"."""
-    local, today = moment.astimezone(zone), now.astimezone(zone).date()
-    clock = local.strftime("%H:%M")
-    days_ahead = (local.date() - today).days
-    if days_ahead == 0:
-        return f"today {clock}"
-    if days_ahead == 1:
-        return f"tomorrow {clock}"
-    if 1 < days_ahead < 7:
-        return f"{DAY_NAMES[local.weekday()].capitalize()} {clock}"
-    return f"{DAY_NAMES[local.weekday()].capitalize()} {local.day} {local.strftime('%b')} {clock}"
 
 
 def _minutes(at: time) -> int:

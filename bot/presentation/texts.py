@@ -21,18 +21,18 @@ from bot.domain.timezones import ZoneChoice, ZoneFound, ZoneQuestion
 from bot.presentation.i18n import DEFAULT, Words, words
 from bot.services.notices import Notice, ReminderSet, SnoozedUntil, Toast
 
-SAFETY = "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
-#: On every first card, once the full note has been given (before a user's first routine).
-SAFETY_LINE = "Mild tension, never pain."
+
+def _safety(_: Words) -> str:
+    """The safety cue where a routine gives none of its own (and in the welcome)."""
+    return _("Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly.")
 
 
 def safety_note(routine: Routine, _: Words | None = None) -> str:
     """Before a user's very first routine, as a message of its own: read once, standing up."""
     _ = _ or words(DEFAULT)
-    safety = escape(routine.safety) if routine.safety else _(
-        "Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly."
-    )
+    safety = escape(routine.safety) if routine.safety else _safety(_)
     return "🛟 <b>" + _("Before you start") + f"</b>\n{safety}"
+
 
 def commands(_: Words) -> list[tuple[str, str]]:
     """The command menu: every command with a short description, in the user's language."""
@@ -95,7 +95,7 @@ def welcome(first_name: str, book: RoutineBook, _: Words = ENGLISH) -> str:
             length=duration(flagship.total_seconds, _),
         )
         + "\n\n<i>"
-        + _("Stretch to mild tension, never pain. Stop if anything feels sharp, numb or tingly.")
+        + _safety(_)
         + "</i>"
     )
 
@@ -275,7 +275,6 @@ def reach_not_answered(_: Words) -> str:
     return _("No reach answer at the fold, so no measurement this time.")
 
 
-REACH_NOT_ANSWERED = reach_not_answered(ENGLISH)
 REACH_USAGE = (
     "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
 )
@@ -616,7 +615,7 @@ def days_text(days: Weekdays, _: Words = ENGLISH) -> str:
 def nudges_set(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
     return (
         f"🚶 Stand-up nudges every {window.every_minutes} min, "
-        f"{window.start.strftime('%H:%M')}-{window.end.strftime('%H:%M')}, {days.describe()}.\n"
+        f"{window.start.strftime('%H:%M')}-{window.end.strftime('%H:%M')}, {days_text(days)}.\n"
         f"Next: {next_when or 'never (no days chosen)'}. I skip a nudge if you moved recently."
     )
 
@@ -702,13 +701,13 @@ def location_unknown() -> str:
 def daily_line(local_time: str, days: Weekdays, next_when: str | None, routine: Routine | None) -> str:
     """``routine``: the one the reminder offers (None: the one the user last finished)."""
     offer = f"<b>{escape(routine.title)}</b>" if routine is not None else "your last finished routine"
-    return f"⏰ Daily reminder: {local_time}, {days.describe()} (next: {next_when or 'never'}), {offer}"
+    return f"⏰ Daily reminder: {local_time}, {days_text(days)} (next: {next_when or 'never'}), {offer}"
 
 
 def nudge_line(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
     return (
         f"🚶 Nudges: every {window.every_minutes} min, {window.start.strftime('%H:%M')}-"
-        f"{window.end.strftime('%H:%M')}, {days.describe()} (next: {next_when or 'never'})"
+        f"{window.end.strftime('%H:%M')}, {days_text(days)} (next: {next_when or 'never'})"
     )
 
 
@@ -770,12 +769,6 @@ def onboarding_zone(_: Words = ENGLISH) -> str:
     )
 
 
-TOAST_SKIPPED_TODAY = "OK, no more reminders today."
-TOAST_MOVED = "Nice! Next nudge skipped if it's soon."
-
-
-def snoozed(until_when: str | None) -> str:
-    return f"Snoozed until {until_when}"
 
 
 def snoozed_note(until_when: str | None, _: Words = ENGLISH) -> str:
@@ -807,20 +800,6 @@ def toast(result: Toast, _: Words = ENGLISH) -> str | None:
     }[result]
 
 
-# Toasts: the short pop-ups after a button press.
-TOAST_EXPIRED = "That button has expired."
-TOAST_NOT_YOURS = "That button belongs to someone else."
-TOAST_PAUSED = "Paused"
-TOAST_ALREADY_PAUSED = "Already paused"
-TOAST_RESUMED = "Go!"
-TOAST_NOT_PAUSED = "Already running"
-TOAST_SKIPPED = "Skipped"
-TOAST_STOPPED = "Stopped"
-TOAST_STALE_STEP = "That pose is already over."
-TOAST_WAITING = "Waiting for your reach: tap a landmark or “Not now”."
-TOAST_SAVED = "Saved"
-TOAST_THANKS = "Thanks!"
-
 # -- traffic, groups, edits ------------------------------------------------------------------------
 
 SLOW_DOWN = "Easy there - that's a lot of messages at once. I'll skip a few; give me a few seconds."
@@ -838,30 +817,16 @@ def group_pointer(command: str) -> str:
     shown = escape(command[:32])
     return f"/{shown} is personal, so it works in a private chat with me. Nothing here was changed."
 
+
 # Button labels.
-BUTTON_PAUSE = "⏸ Pause"
-BUTTON_RESUME = "▶️ Resume"
-BUTTON_SKIP = "⏭ Skip"
-BUTTON_STOP = "⏹ Stop"
 BUTTON_CONTINUE = "▶️ Continue"
 BUTTON_START_OVER = "🔄 Start over"
-BUTTON_AGAIN = "🔁 Go again"
-BUTTON_ALL_ROUTINES = "📋 Routines"
-BUTTON_START = "▶️ Start"
-BUTTON_SKIP_MEASURING = "Not now"
-BUTTON_ADD_IT = "➕ Add it"
-BUTTON_FINISH_HERE = "✅ Finish here"
-FEELING_BUTTONS = {Feeling.FINE: "🙂 Fine", Feeling.TIGHT: "😬 Tight", Feeling.PAIN: "🤕 Pain"}
+BUTTON_SHARE_LOCATION = "📍 Share my location"
+
+
 def landmark_buttons(_: Words) -> dict[str, str]:
     """The measuring row at a fold: one row, short labels (knuckles and other values are typed)."""
     return {"knees": _("Knees"), "shin": _("Shins"), "ankles": _("Ankles"), "floor": _("Floor"), "palms": _("Palms")}
-
-
-LANDMARK_BUTTONS = landmark_buttons(ENGLISH)
-BUTTON_SKIP_TODAY = "Skip today"
-BUTTON_MOVED = "✅ I already moved"
-BUTTON_SET_ZONE = "🌍 Set my time zone"
-BUTTON_SHARE_LOCATION = "📍 Share my location"
 
 
 def button_snooze(minutes: int, _: Words = ENGLISH) -> str:

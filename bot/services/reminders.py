@@ -24,7 +24,6 @@ from bot.domain.schedule import (
     NudgeWindow,
     Weekdays,
     decide,
-    describe_when,
     end_of_local_day,
     next_nudge,
     next_unsent_daily,
@@ -484,7 +483,7 @@ class Reminders:
             self._messenger.clear_buttons(delivery.chat_id, message_id)
 
     def _when(self, moment: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
-        return describe_when(moment, now, zone) if moment else None
+        return texts.when_text(moment, now, zone) if moment else None
 
 
 def _delivery_kind(schedule: ScheduleRow) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import time
 
 from telegram import Update
@@ -39,7 +40,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = decode(query.data)
     if action is None or user is None or chat is None:
-        await query.answer(texts.TOAST_EXPIRED)
+        await query.answer(texts.toast(Notice.EXPIRED))
         return
     found = services(context)
     toast: Toast = None
@@ -88,11 +89,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await ask_for_timezone(update, context)
             return
         case ConfirmTimezone(zone):
-            await query.answer()
-            if query.message is not None:
-                found.messenger.clear_buttons(chat.id, query.message.message_id)
-            if not await confirm_timezone(update, context, zone):
-                await reply(update, context, texts.toast(Notice.EXPIRED, await words_for(update, context)) or "")
+            await _choice_made(update, context, confirm_timezone(update, context, zone))
             return
         case ReachAnswer(session_id, step_index, landmark):
             reach = landmark_reach(landmark) if landmark else None
@@ -106,11 +103,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 if query.message is not None:
                     found.messenger.edit(chat.id, query.message.message_id, settled, None)
         case ChooseLanguage(language):
-            await query.answer()
-            if query.message is not None:
-                found.messenger.clear_buttons(chat.id, query.message.message_id)
-            if not await choose_language(update, context, language):
-                await reply(update, context, texts.toast(Notice.EXPIRED, await words_for(update, context)) or "")
+            await _choice_made(update, context, choose_language(update, context, language))
             return
         case CheckIn():
             message_id = query.message.message_id if query.message is not None else None
@@ -127,3 +120,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(texts.toast(toast, words_) if words_ is not None else None)
     if follow_up is not None:
         await reply(update, context, follow_up, keyboards.routine_picker(found.routines))
+
+
+async def _choice_made(update: Update, context: ContextTypes.DEFAULT_TYPE, applied: Awaitable[bool]) -> None:
+    """A one-time choice (a zone, a language): the choice buttons go, the choice is applied, and a
+    choice that is not ours (forged or stale) is said to have expired."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    await query.answer()
+    if query.message is not None:
+        services(context).messenger.clear_buttons(chat.id, query.message.message_id)
+    if not await applied:
+        await reply(update, context, texts.toast(Notice.EXPIRED, await words_for(update, context)) or "")
