@@ -41,6 +41,7 @@ from bot.services.reminders import Reminders
 from bot.storage import Database, Repositories
 from bot.telegram import handlers
 from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.handlers.common import telegram_words
 from bot.telegram.intake import ALLOWED_UPDATES, ChatOrderedProcessor, FloodGuard, Poller
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.retrying import backoff, retry_after_seconds
@@ -375,9 +376,9 @@ async def _slow_down(update: Update, messenger: TelegramMessenger) -> None:
     the chat's order, not awaited: the dropped update is done either way)."""
     chat = update.effective_chat
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.SLOW_DOWN_TOAST)
+        await update.callback_query.answer(texts.slow_down_toast(telegram_words(update)))
     elif chat is not None:
-        messenger.post(chat.id, texts.SLOW_DOWN)
+        messenger.post(chat.id, texts.slow_down(telegram_words(update)))
 
 
 async def _patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:

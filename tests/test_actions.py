@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from bot.domain.actions import (
@@ -13,6 +15,7 @@ from bot.domain.actions import (
     ReachAnswer,
     ReminderAction,
     ReminderVerb,
+    RemoveReminder,
     SessionAction,
     SettleDoubt,
     ShowRoutines,
@@ -49,6 +52,9 @@ from bot.domain.actions import (
         SettleDoubt(5, None),
         SettleDoubt(5, -120),
         SettleDoubt(987654321012345678, 1200),
+        RemoveReminder(time(10, 30)),
+        RemoveReminder(time(0, 5)),
+        RemoveReminder(None),
     ],
 )
 def test_round_trip(action) -> None:
@@ -89,6 +95,10 @@ def test_round_trip(action) -> None:
         "rch:1:0:elbows",
         "rch:1:0:",
         "forget:maybe",
+        "del:2400",
+        "del:930",
+        "del:",
+        "del:snooze",
     ],
 )
 def test_forged_or_malformed_data_is_refused(data) -> None:

@@ -249,7 +249,7 @@ async def test_the_chart_is_drawn_off_the_event_loop(measuring_bot, telegram: Fa
     """Drawing takes a tenth of a second or more; on the event loop it would stall every chat."""
     import threading
 
-    from bot.services import progress
+    from bot.telegram.handlers import measurements as progress
 
     drawn_on: list[threading.Thread] = []
     real_chart = progress.reach_chart

@@ -51,9 +51,74 @@ async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: Fa
     assert pose.buttons == ["⏸ Pause", "⏭ Skip", "⏹ Stop"]
     await telegram.wait_until(lambda: reminder.buttons == [], what="reminder buttons removed after Start")
 
-    # Moving the time after today's reminder came means tomorrow, and the reply says so.
+    # A second /remind adds a reminder beside the first, and says so: nothing is replaced.
     await user.send("/remind 15:00")
-    assert "Next: tomorrow 15:00" in (await user.next_message("Daily reminder set")).text
+    added = await user.next_message("Daily reminder set")
+    assert "Next: today 15:00" in added.text
+    assert "Your daily reminders: 12:30, 15:00." in added.text
+
+
+async def test_several_daily_reminders_are_listed_and_removed_one_by_one(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    for command in ("/remind 10:30", "/remind 15:00 every day", "/remind 17:30"):
+        await user.send(command)
+        await user.next_message("Daily reminder set")
+    # The same time again changes that reminder's days; it adds nothing.
+    await user.send("/remind 15:00 mon-fri")
+    changed = await user.next_message("Daily reminder changed")
+    assert "15:00, Mon-Fri" in changed.text and "Your daily reminders: 10:30, 15:00, 17:30." in changed.text
+
+    at(clock, 5, 9, 0)
+    await user.send("/reminders")
+    listing = await user.next_message("Your reminders")
+    for line in ("10:30, Mon-Fri (next: today 10:30)", "15:00, Mon-Fri (next: today 15:00)", "17:30, Mon-Fri"):
+        assert line in listing.text
+    assert listing.buttons == ["🗑 10:30", "🗑 15:00", "🗑 17:30"]
+    assert await user.toast(await user.press(listing, "17:30")) == "Removed the 17:30 reminder."
+    await telegram.wait_until(lambda: listing.buttons == ["🗑 10:30", "🗑 15:00"], what="the list redrawn")
+    assert "17:30" not in listing.text
+    # A second tap on a button of the old list removes nothing more.
+    assert await user.toast(await user.press_data(listing, "del:1730")) == "Already removed."
+
+    # Each reminder comes once, at its time; stretching in between answers only the next one.
+    at(clock, 5, 10, 30)
+    await user.next_message("Time to stretch")
+    at(clock, 5, 11, 0)
+    await finish_quick_routine(user, clock)
+    at(clock, 5, 15, 0)
+    await bot.observe()
+    at(clock, 5, 17, 30)
+    await bot.observe()
+    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
+    at(clock, 6, 10, 30)
+    await user.next_message("Time to stretch")
+    at(clock, 6, 15, 0)
+    await user.next_message("Time to stretch")
+    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 3
+
+
+async def test_a_seventh_daily_reminder_is_refused_and_nothing_changes(bot, telegram: FakeTelegram, clock) -> None:
+    user = telegram.user()
+    for hour in range(9, 15):
+        await user.send(f"/remind {hour}:00")
+        await user.next_message("Daily reminder set")
+    await user.send("/remind 16:00")
+    refused = await user.next_message("You already have")
+    assert "6 daily reminders (09:00, 10:00, 11:00, 12:00, 13:00, 14:00)" in refused.text
+    await user.send("/reminders")
+    assert "16:00" not in (await user.next_message("Your reminders")).text
+    # /remind off turns every one of them off, and says how many.
+    await user.send("/remind off")
+    assert "All 6 daily reminders off." in (await user.next_message()).text
+
+
+async def finish_quick_routine(user: FakeUser, clock: ManualClock) -> None:
+    """Run the quick test routine to its end, holding each pose its whole time."""
+    await user.send("/stretch quick")
+    for step, seconds in (("1/3", 2), ("2/3", 1), ("3/3", 20)):
+        await user.next_message(step)
+        clock.advance(seconds)
+    await user.next_message("done!")
 
 
 async def first_reminder(user: FakeUser, clock: ManualClock, command: str = "/remind 12:30") -> Message:
@@ -142,11 +207,7 @@ async def test_no_daily_reminder_after_finishing_a_routine_that_day(bot, telegra
     await user.send("/remind 12:30")
     await user.next_message()
     at(clock, 5, 10, 0)
-    await user.send("/stretch quick")
-    for step, seconds in (("1/3", 2), ("2/3", 1), ("3/3", 20)):
-        await user.next_message(step)
-        clock.advance(seconds)
-    await user.next_message("done!")
+    await finish_quick_routine(user, clock)
     at(clock, 5, 12, 31)
     await bot.observe()
     assert not [m for m in user.messages if "Time to stretch" in m.text]

@@ -86,12 +86,21 @@ async def test_the_real_process_killed_mid_routine_resumes_and_never_logs_the_to
     }
     user = telegram.user()
     logs: list[bytes] = []
+    readers: list[asyncio.Task[None]] = []
 
     async def start_bot() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=tmp_path, env=env | {"PYTHONPATH": str(ROOT)},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
+        # Read the log as it comes: a full pipe would stop a process that logs at DEBUG.
+        readers.append(asyncio.create_task(read_all(process)))
+        return process
+
+    async def read_all(process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while chunk := await process.stdout.read(65536):
+            logs.append(chunk)
 
     process = await start_bot()
     try:
@@ -102,7 +111,8 @@ async def test_the_real_process_killed_mid_routine_resumes_and_never_logs_the_to
         last = await user.next_message("3/3 · Easy breathing")  # 20 s hold: nothing moves for a while
     finally:
         process.kill()  # SIGKILL: no clean shutdown at all
-        logs.append((await process.communicate())[0])
+        await process.wait()
+        await readers[-1]
 
     process = await start_bot()
     try:
@@ -114,7 +124,8 @@ async def test_the_real_process_killed_mid_routine_resumes_and_never_logs_the_to
         assert not [m for m in user.messages if "We were at" in m.text]
     finally:
         process.send_signal(signal.SIGTERM)
-        logs.append((await asyncio.wait_for(process.communicate(), 30))[0])
+        await asyncio.wait_for(process.wait(), 30)
+        await readers[-1]
     assert process.returncode == 0
 
     output = b"".join(logs).decode()

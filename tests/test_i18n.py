@@ -5,14 +5,36 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.domain.reach import Measurement, Reach, ReachError, compare, parse_reach, progress
 from bot.domain.routines import load_routines
+from bot.domain.schedule import Kind, NudgeWindow, Weekdays
+from bot.domain.schedule_input import InputError
+from bot.domain.timezones import ZoneFound
 from bot.presentation import texts
-from bot.presentation.i18n import DEFAULT, SHIPPED, native_name, negotiate, telegram_code, words
+from bot.presentation.i18n import DEFAULT, SHIPPED, Words, native_name, negotiate, telegram_code, words
+from bot.services.notices import (
+    DailyEntry,
+    HistoryView,
+    NudgeEntry,
+    NudgesSet,
+    Overview,
+    Paused,
+    ProgressView,
+    ReachLogged,
+    ReminderSet,
+    Resumed,
+    SnoozeEntry,
+    TimezoneSet,
+    TooManyReminders,
+    TurnedOff,
+)
 
 LOCALE = Path(__file__).parent.parent / "bot" / "locale"
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -143,7 +165,7 @@ def test_a_reminder_set_and_sent_renders_in_each_language(language: str) -> None
     from zoneinfo import ZoneInfo
 
     from bot.domain.schedule import Weekdays
-    from bot.services.notices import ReminderSet
+    from bot.services.notices import ReminderSet, SnoozedUntil
 
     _ = words(language)
     book = load_routines()
@@ -161,7 +183,7 @@ def test_a_reminder_set_and_sent_renders_in_each_language(language: str) -> None
     rendered += [
         texts.daily_reminder(book.default, timedelta(minutes=40), snoozed=True, _=_),
         texts.nudge(book["desk-break"], timedelta(0), snoozed=False, _=_),
-        texts.snoozed_note("12:45", _),
+        texts.snoozed_note(SnoozedUntil(now + timedelta(minutes=15), now, ZoneInfo("Europe/Berlin")), _),
     ]
     for text in rendered:
         assert not PLACEHOLDER.search(text), text
@@ -171,6 +193,71 @@ def test_a_reminder_set_and_sent_renders_in_each_language(language: str) -> None
             book, words(DEFAULT),
         )
         assert book.in_language(book["desk-break"], language).title in rendered[1]
+
+
+def _reminder_replies(_: Words) -> list[str]:
+    """Every reply of /remind, /reminders, /nudges, /pause and /timezone, in ``_``'s words."""
+    book = load_routines()
+    zone, now = ZoneInfo("Europe/Berlin"), datetime(2026, 1, 5, 9, tzinfo=UTC)
+    later = now + timedelta(hours=3)
+    window = NudgeWindow(time(9), time(17), 45)
+    view = Overview(
+        (DailyEntry(time(10, 30), Weekdays.workdays(), later, None),
+         DailyEntry(time(15), Weekdays(0b1111111), later + timedelta(days=2), book["wrists"])),
+        NudgeEntry(window, Weekdays.of(0, 2, 4), later), (SnoozeEntry(later),), "Europe/Berlin", True, later, now,
+    )
+    return [
+        texts.reminder_set(ReminderSet(time(15), Weekdays.workdays(), None, book.default, later, now, zone,
+                                       None, (time(10, 30),), True), book, _),
+        texts.reminder_set(TooManyReminders((time(9), time(10), time(11))), book, _),
+        texts.overview(view, book, _),
+        texts.overview(Overview((), None, (), "UTC", False, None, now), book, _),
+        texts.nudges_set(NudgesSet(window, Weekdays.workdays(), later, now, zone, "UTC"), _),
+        texts.turned_off(TurnedOff(Kind.DAILY, 3), _),
+        texts.turned_off(TurnedOff(Kind.NUDGE, 0), _),
+        texts.paused(Paused(later, now, zone), _),
+        texts.resumed(Resumed(True), _),
+        texts.timezone_set(TimezoneSet("Europe/Berlin", time(10, 5), True), _),
+        texts.timezone_reading(ZoneFound("Asia/Kolkata", place="Kolkata, India", fixed_offset="+05:30"), _),
+        texts.input_problem(InputError("“{typed}” isn't a time I can read", typed="25:99"),
+                            texts.remind_examples(_), _),
+        texts.removed(time(10, 30), True, _),
+    ]
+
+
+def _progress_replies(_: Words) -> list[str]:
+    """/progress, /history, a before/after line and a /reach answer, in ``_``'s words."""
+    book = load_routines()
+    zone, now = ZoneInfo("Europe/Berlin"), datetime(2026, 1, 20, 9, tzinfo=UTC)
+    measurements = [
+        Measurement(now - timedelta(days=14), Reach(cm=14.5), "before", 1),
+        Measurement(now - timedelta(days=14, minutes=-10), Reach(cm=9), "after", 1),
+        Measurement(now - timedelta(days=2), Reach(cm=11), "before", 2),
+        Measurement(now - timedelta(days=1), parse_reach("ankles"), "single"),
+    ]
+    report = progress(measurements, [now - timedelta(days=1)], now, zone)
+    history = HistoryView(measurements, 12, zone, [(now, "hamstrings", "fine"), (now, "wrists", "pain")])
+    return [
+        texts.progress(ProgressView(report, measurements, zone), _),
+        texts.history(history, book, _),
+        texts.change_line(compare(Reach(cm=14), Reach(cm=9)), _),
+        texts.change_line(compare(parse_reach("knees"), parse_reach("ankles")), _),
+        texts.reach_logged(ReachLogged(Reach(cm=-3.5)), _),
+        texts.reach_problem(ReachError("I couldn't read a distance there"), _),
+        texts.chart_caption(_),
+    ]
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+@pytest.mark.parametrize("replies", [_reminder_replies, _progress_replies], ids=["reminders", "progress"])
+def test_reminders_progress_and_history_render_in_each_language(language: str, replies) -> None:  # type: ignore[no-untyped-def]
+    """No raw placeholder in any language, and no reply left in English in another one."""
+    rendered, english = replies(words(language)), replies(words(DEFAULT))
+    for text in rendered:
+        assert not PLACEHOLDER.search(text), text
+    if language != DEFAULT:
+        for text, in_english in zip(rendered, english, strict=True):
+            assert text != in_english, f"left in English: {text}"
 
 
 def test_language_names_and_telegram_codes() -> None:

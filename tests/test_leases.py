@@ -65,10 +65,10 @@ async def test_a_lease_handed_back_is_free_at_once(stores: Repositories) -> None
 async def queue_one_reminder(stores: Repositories) -> int:
     due = datetime.fromtimestamp(T0, UTC)
     await stores.users.upsert_user(7, "Alex", due)
-    await stores.schedules.save_schedule(ScheduleRow(7, "daily", "12:30", 127, None, None, None, due))
+    await stores.schedules.save_schedule(ScheduleRow(7, "daily", "12:30", 127, None, None, None, due, slot="12:30"))
 
     def decide(row: DueRow) -> Claim:
-        return Claim(7, "daily", due, None, (7, "2026-01-01", 0.0, "daily"))
+        return Claim(7, "daily", "12:30", due, None, (7, "2026-01-01", 0.0, "daily"))
 
     await stores.schedules.claim_due(due, 10, decide)
     (delivery,) = await stores.deliveries.pending_deliveries(10)

@@ -15,12 +15,13 @@ from bot.domain.reach import (
     Reach,
     ReachError,
     compare,
-    describe_cm,
     doubt,
     parse_reach,
     progress,
     streak,
 )
+from bot.presentation.i18n import words
+from bot.presentation.texts import cm_text, reach_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -89,6 +90,11 @@ def test_approximate_nonsense_is_still_refused(text: str, reason: str) -> None:
         ("knees", Landmark.KNEES), ("mid-shin", Landmark.MID_SHIN), ("Shins", Landmark.MID_SHIN),
         ("ankles", Landmark.ANKLES), ("floor", Landmark.FLOOR), ("toes", Landmark.FLOOR),
         ("knuckles", Landmark.KNUCKLES), ("palms flat", Landmark.PALMS),
+        # In the other shipped languages, as the fold's buttons name them.
+        ("Knie", Landmark.KNEES), ("Knöchel", Landmark.ANKLES), ("Fingerknöchel", Landmark.KNUCKLES),
+        ("tobillos", Landmark.ANKLES), ("media espinilla", Landmark.MID_SHIN), ("suelo", Landmark.FLOOR),
+        ("joelhos", Landmark.KNEES), ("chão", Landmark.FLOOR), ("palmas", Landmark.PALMS),
+        ("до лодыжек", Landmark.ANKLES), ("Колени", Landmark.KNEES), ("ладони", Landmark.PALMS),
     ],
 )
 def test_landmarks(text: str, landmark: Landmark) -> None:
@@ -117,11 +123,13 @@ def test_nonsense_is_refused_with_a_reason(text: str, reason: str) -> None:
 
 
 def test_descriptions_state_the_convention() -> None:
-    assert describe_cm(12) == "12 cm above the floor"
-    assert describe_cm(12.5) == "12.5 cm above the floor"
-    assert describe_cm(-3) == "3 cm past the floor"
-    assert describe_cm(0) == "touching the floor"
-    assert parse_reach("mid-shin").describe() == "mid-shin"
+    assert cm_text(12) == "12 cm above the floor"
+    assert cm_text(12.5) == "12.5 cm above the floor"
+    assert cm_text(-3) == "3 cm past the floor"
+    assert cm_text(0) == "touching the floor"
+    assert reach_text(parse_reach("mid-shin")) == "mid-shin"
+    # In the user's language, with its decimal mark.
+    assert cm_text(12.5, words("de")) == "12,5 cm über dem Boden"
 
 
 def test_compare_in_cm_and_the_noise_threshold() -> None:

@@ -112,7 +112,7 @@ async def test_ten_thousand_due_at_once_are_all_queued_once(storage: Repositorie
         for user_id in range(1, 10_001):
             await storage.users.upsert_user(user_id, "u", clock.now())
             await storage.schedules.save_schedule(
-                ScheduleRow(user_id, "daily", "12:30", Weekdays.workdays().mask, None, None, None, due)
+                ScheduleRow(user_id, "daily", "12:30", Weekdays.workdays().mask, None, None, None, due, slot="12:30")
             )
     clock.set(due)
     assert await service.sweep() == 10_000

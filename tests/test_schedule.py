@@ -55,14 +55,18 @@ def test_the_same_instant_is_a_different_day_in_another_zone() -> None:
     assert next_daily(now, time(12, 0), EVERY_DAY, KOLKATA) == local(KOLKATA, 2026, 3, 7, 12, 0)
 
 
-def test_a_day_already_reminded_is_not_offered_again() -> None:
+def test_an_occurrence_already_sent_is_not_offered_again() -> None:
     from bot.domain.schedule import next_unsent_daily
 
-    after_lunch = local(BERLIN, 2026, 3, 2, 13, 0)  # Monday; 12:30 reminder already sent
-    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02") == local(
+    after_lunch = local(BERLIN, 2026, 3, 2, 13, 0)  # Monday; today's 15:00 already went out
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02T15:00") == local(
         BERLIN, 2026, 3, 3, 15, 0
     )
-    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-02-27") == local(
+    # Another reminder of the same day (12:30) does not stand in the way of the 15:00 one.
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-03-02T12:30") == local(
+        BERLIN, 2026, 3, 2, 15, 0
+    )
+    assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, "daily:2026-02-27T15:00") == local(
         BERLIN, 2026, 3, 2, 15, 0
     )
     assert next_unsent_daily(after_lunch, time(15, 0), WORKDAYS, BERLIN, None) == local(BERLIN, 2026, 3, 2, 15, 0)
@@ -102,7 +106,7 @@ def test_a_time_in_the_fall_back_overlap_fires_once() -> None:
     # Even a computation started inside the repeated hour finds no second 02:30 that day.
     inside_repeat = utc(2026, 10, 25, 1, 0)  # the second 02:00-03:00, 02:00 CET
     assert next_daily(inside_repeat, time(2, 30), EVERY_DAY, BERLIN) == second
-    assert occurrence_key(Kind.DAILY, first, BERLIN) == "daily:2026-10-25"
+    assert occurrence_key(Kind.DAILY, first, BERLIN, time(2, 30)) == "daily:2026-10-25T02:30"
 
 
 def test_nudges_fall_inside_work_hours_on_working_days() -> None:
@@ -130,7 +134,7 @@ def test_a_due_reminder_is_sent_and_the_next_one_is_tomorrow() -> None:
     item = due()
     decision = decide(item, item.due_at + timedelta(seconds=5))
     assert decision.send and decision.skip is None
-    assert decision.key == "daily:2026-03-02"
+    assert decision.key == "daily:2026-03-02T12:30"
     assert decision.next_due_at == local(BERLIN, 2026, 3, 3, 12, 30)
 
 
@@ -151,7 +155,7 @@ def test_after_a_long_outage_the_next_occurrence_is_in_the_future() -> None:
 
 
 def test_the_same_occurrence_is_never_sent_twice() -> None:
-    item = due(last_key="daily:2026-03-02")
+    item = due(last_key="daily:2026-03-02T12:30")
     assert decide(item, item.due_at).skip is Skip.DUPLICATE
 
 
@@ -171,6 +175,21 @@ def test_no_daily_reminder_after_a_finished_routine_that_local_day() -> None:
     # ... but 22:30 UTC is still Sunday there.
     yesterday = due(last_finished_at=utc(2026, 3, 1, 22, 30))
     assert decide(yesterday, yesterday.due_at).send
+
+
+def test_with_two_reminders_a_day_stretching_answers_only_the_next_one() -> None:
+    # Reminders at 10:30 and 15:00. Stretching at 09:00 answers the 10:30 one; not the 15:00.
+    afternoon = local(BERLIN, 2026, 3, 2, 15, 0)
+    early = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
+                last_finished_at=local(BERLIN, 2026, 3, 2, 9, 0))
+    assert decide(early, afternoon).send
+    # Stretching at 11:00, after the 10:30 reminder, answers the 15:00 one.
+    after_first = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
+                      last_finished_at=local(BERLIN, 2026, 3, 2, 11, 0))
+    assert decide(after_first, afternoon).skip is Skip.ALREADY_STRETCHED
+    # Two reminders of one day are two occurrences, each sent once.
+    morning = due(due_at=local(BERLIN, 2026, 3, 2, 10, 30), at=time(10, 30))
+    assert decide(morning, morning.due_at).key != decide(early, afternoon).key
 
 
 def test_a_nudge_is_skipped_if_the_user_moved_within_the_interval() -> None:

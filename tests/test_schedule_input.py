@@ -321,6 +321,17 @@ def test_nudges_take_days_in_any_language() -> None:
     assert not isinstance(on, TurnOff) and on.days == Weekdays.of(0, 1, 2, 3)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["9-17 every 45", "9-17 alle 45 Minuten", "9-17 cada 45", "9-17 a cada 45 minutos", "9-17 каждые 45 минут",
+     "9-17 cada 45 lun-vie", "9-17 alle 45 Mo-Fr"],
+)
+def test_how_often_nudges_come_is_read_in_every_language(typed: str) -> None:
+    on = parse_nudges(typed.split())
+    assert not isinstance(on, TurnOff)
+    assert on.window.every_minutes == 45 and on.days == Weekdays.workdays()
+
+
 #: A Friday afternoon in Berlin; clocks go forward (CET -> CEST) on Sunday 29 March 2026.
 FRIDAY = datetime(2026, 3, 27, 13, 0, tzinfo=BERLIN)
 

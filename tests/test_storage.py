@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -73,6 +74,41 @@ async def test_the_migrated_schema_is_the_one_the_code_uses(database_url: str) -
     finally:
         await db.close()
     assert differences == []
+
+
+def _migrate(to: str, down: bool = False):  # type: ignore[no-untyped-def]
+    def run(connection) -> None:  # type: ignore[no-untyped-def]
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, to)
+    return run
+
+
+@pytest.mark.both_engines
+async def test_a_reminder_set_before_several_a_day_keeps_its_time_and_is_not_sent_twice(database_url: str) -> None:
+    """The upgrade to several daily reminders names the existing one by its time and keeps
+    today's occurrence marked as sent; a second reminder then fits beside it."""
+    db = await Database.open(database_url, migrate=False)
+    try:
+        async with db.transaction() as conn:
+            await conn.run_sync(_migrate("0011_user_language"))
+            await conn.execute(text("INSERT INTO users (user_id, chat_id, first_name, created_at, updated_at) "
+                                    "VALUES (7, 7, 'Alex', 0, 0)"))
+            await conn.execute(text("INSERT INTO schedules (user_id, kind, local_time, days, last_key, next_due_at) "
+                                    "VALUES (7, 'daily', '12:30', 31, 'daily:2026-03-02', 5)"))
+            await conn.run_sync(_migrate("head"))
+        stores = Repositories.over(db)
+        [kept] = await stores.schedules.schedules_of(7)
+        assert (kept.slot, kept.last_key) == ("12:30", "daily:2026-03-02T12:30")
+        await stores.schedules.save_schedule(replace(kept, slot="15:00", local_time="15:00", last_key=None))
+        assert [row.slot for row in await stores.schedules.schedules_of(7)] == ["12:30", "15:00"]
+        async with db.transaction() as conn:  # and back: the earliest one stays
+            await conn.run_sync(_migrate("0011_user_language", down=True))
+            rows = (await conn.execute(text("SELECT local_time, last_key FROM schedules"))).all()
+            assert [tuple(row) for row in rows] == [("12:30", "daily:2026-03-02")]
+    finally:
+        await db.close()
 
 
 @pytest.mark.both_engines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from enum import StrEnum
 
 from bot.domain.routines import ROUTINE_ID_PATTERN
@@ -83,6 +84,13 @@ class QuickReminder:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoveReminder:
+    """A remove button under /reminders: the daily reminder set for ``at``, or (None) the nudges."""
+
+    at: time | None
+
+
+@dataclass(frozen=True, slots=True)
 class AskTimezone:
     pass
 
@@ -143,6 +151,7 @@ class Forget:
 Action = (
     StartRoutine | SessionAction | StartOver | ShowRoutines | ReminderAction | QuickReminder
     | AskTimezone | ConfirmTimezone | ReachAnswer | Forget | CheckIn | SettleDoubt | ChooseLanguage
+    | RemoveReminder
 )
 
 # Whole-string patterns, applied with fullmatch.
@@ -156,6 +165,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type]] = [
     (re.compile(r"menu:routines"), ShowRoutines),
     (re.compile(rf"rem:(?P<delivery_id>{_ID}):(?P<verb>go|z15|z60|skip|moved)"), ReminderAction),
     (re.compile(r"quick:(?P<hour>[01][0-9]|2[0-3])(?P<minute>[0-5][0-9])"), QuickReminder),
+    (re.compile(r"del:(?:(?P<hour>[01][0-9]|2[0-3])(?P<minute>[0-5][0-9])|nudges)"), RemoveReminder),
     (re.compile(r"tz:ask"), AskTimezone),
     (re.compile(r"tz:=(?P<zone>[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2})"), ConfirmTimezone),
     (
@@ -186,6 +196,8 @@ def encode(action: Action) -> str:
             data = f"rem:{delivery_id}:{verb.value}"
         case QuickReminder(hour, minute):
             data = f"quick:{hour:02d}{minute:02d}"
+        case RemoveReminder(at):
+            data = f"del:{at.hour:02d}{at.minute:02d}" if at is not None else "del:nudges"
         case AskTimezone():
             data = "tz:ask"
         case ConfirmTimezone(zone):
@@ -224,6 +236,9 @@ def decode(data: str | None) -> Action | None:
             return ReminderAction(int(fields["delivery_id"]), ReminderVerb(fields["verb"]))
         if kind is QuickReminder:
             return QuickReminder(int(fields["hour"]), int(fields["minute"]))
+        if kind is RemoveReminder:
+            hour = fields["hour"]
+            return RemoveReminder(time(int(hour), int(fields["minute"])) if hour is not None else None)
         if kind is ReachAnswer:
             landmark = None if fields["landmark"] == "skip" else fields["landmark"]
             return ReachAnswer(int(fields["session_id"]), int(fields["step_index"]), landmark)

@@ -21,6 +21,8 @@ from enum import Enum
 from statistics import fmean, median
 from zoneinfo import ZoneInfo
 
+from bot.domain.wording import N_, Problem
+
 CONVENTION = "ftf-cm"  # fingertip-to-floor, cm, + above the floor, 0 touching, - past it
 MIN_CM, MAX_CM = -40.0, 120.0
 MDC_CM = 4.0
@@ -46,23 +48,10 @@ class Landmark(Enum):
         return list(Landmark).index(self)
 
     @property
-    def label(self) -> str:
-        return _LANDMARK_LABELS[self]
-
-    @property
     def exact_cm(self) -> float | None:
         """Only 'fingertips touch the floor' is a known distance (0 cm)."""
         return 0.0 if self is Landmark.FLOOR else None
 
-
-_LANDMARK_LABELS = {
-    Landmark.KNEES: "knees",
-    Landmark.MID_SHIN: "mid-shin",
-    Landmark.ANKLES: "ankles",
-    Landmark.FLOOR: "fingertips touch the floor",
-    Landmark.KNUCKLES: "knuckles touch the floor",
-    Landmark.PALMS: "palms flat on the floor",
-}
 
 _LANDMARK_WORDS = {
     "knee": Landmark.KNEES, "knees": Landmark.KNEES,
@@ -73,6 +62,22 @@ _LANDMARK_WORDS = {
     "fingertips": Landmark.FLOOR, "touch the floor": Landmark.FLOOR,
     "knuckles": Landmark.KNUCKLES, "knuckle": Landmark.KNUCKLES,
     "palms": Landmark.PALMS, "palm": Landmark.PALMS, "palms flat": Landmark.PALMS, "flat": Landmark.PALMS,
+}
+#: The landmarks in the other shipped languages (as the buttons and the texts name them).
+_LANDMARK_WORDS |= {
+    word: landmark
+    for landmark, words in {
+        Landmark.KNEES: ("knie", "rodilla", "rodillas", "joelho", "joelhos", "колено", "колени", "до колен"),
+        Landmark.MID_SHIN: (
+            "schienbein", "schienbeine", "schienbeinmitte", "espinilla", "espinillas", "media espinilla",
+            "canela", "canelas", "meio da canela", "голень", "голени", "середина голени", "до середины голени",
+        ),
+        Landmark.ANKLES: ("knöchel", "tobillo", "tobillos", "tornozelo", "tornozelos", "лодыжки", "до лодыжек"),
+        Landmark.FLOOR: ("boden", "suelo", "chão", "chao", "пол", "до пола"),
+        Landmark.KNUCKLES: ("fingerknöchel", "nudillos", "nós dos dedos", "костяшки"),
+        Landmark.PALMS: ("handflächen", "handfläche", "palmas", "ладони", "ладонями"),
+    }.items()
+    for word in words
 }
 
 _NUMBER = re.compile(
@@ -90,7 +95,7 @@ _ABOUT_BEFORE = re.compile(
 _ABOUT_AFTER = re.compile(r"\s*(?:-?\s*ish|or so|oder so|más o menos|mas o menos|или около того)$")
 
 
-class ReachError(ValueError):
+class ReachError(Problem):
     """An answer that is not a usable reach; the message says why, briefly."""
 
 
@@ -101,36 +106,22 @@ class Reach:
     cm: float | None = None
     landmark: Landmark | None = None
 
-    def describe(self) -> str:
-        """"12 cm above the floor", "3 cm past the floor", "touching the floor", "mid-shin"."""
-        if self.cm is None:
-            assert self.landmark is not None
-            return self.landmark.label
-        return describe_cm(self.cm)
-
-
-def describe_cm(cm: float) -> str:
-    shown = _number(abs(cm))
-    if abs(cm) < 0.05:
-        return "touching the floor"
-    return f"{shown} cm above the floor" if cm > 0 else f"{shown} cm past the floor"
-
 
 def parse_reach(text: str) -> Reach:
     """Read an answer: "12", "12 cm", "12.5cm", "5 in", '4"', "-3", "ankles", "palms flat";
     an approximate one means the same number: "about 12", "~12 cm", "12-ish", "etwa 12", "около 12"."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
-        raise ReachError("that was empty")
+        raise ReachError(N_("that was empty"))
     if len(cleaned) > 40:
-        raise ReachError("that's too long to be a measurement")
+        raise ReachError(N_("that's too long to be a measurement"))
     cleaned = _without_about(cleaned)
     if cleaned in _LANDMARK_WORDS:
         landmark = _LANDMARK_WORDS[cleaned]
         return Reach(cm=landmark.exact_cm, landmark=landmark)
     match = _NUMBER.fullmatch(cleaned)
     if match is None:
-        raise ReachError("I couldn't read a distance there")
+        raise ReachError(N_("I couldn't read a distance there"))
     value = float(match["number"].replace(",", "."))
     if match["sign"] and match["sign"] != "+":
         value = -value
@@ -139,7 +130,8 @@ def parse_reach(text: str) -> Reach:
     value = round(value, 1)
     if not MIN_CM <= value <= MAX_CM:
         raise ReachError(
-            f"{_number(value)} cm is outside what a standing reach can be ({MIN_CM:.0f} to +{MAX_CM:.0f} cm)"
+            N_("{value} cm is outside what a standing reach can be ({low} to +{high} cm)"),
+            value=_number(value), low=f"{MIN_CM:.0f}", high=f"{MAX_CM:.0f}",
         )
     return Reach(cm=value, landmark=Landmark.FLOOR if value == 0 else None)
 

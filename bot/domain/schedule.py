@@ -2,7 +2,7 @@
 
 Pure functions over aware datetimes. Schedules are kept in local wall-clock time and turned
 into UTC instants one occurrence at a time with ``zoneinfo``, so 09:00 stays 09:00 across
-daylight-saving changes. Each occurrence has a key naming its local date (and time, for nudges);
+daylight-saving changes. Each occurrence has a key naming its local date and time of day;
 the store refuses a second delivery with the same key, so a fall-back day's repeated hour, a
 restart or two overlapping sweeps can never send one occurrence twice.
 
@@ -98,10 +98,10 @@ def next_daily(after: datetime, at: time, days: Weekdays, zone: ZoneInfo) -> dat
 def next_unsent_daily(
     after: datetime, at: time, days: Weekdays, zone: ZoneInfo, last_key: str | None
 ) -> datetime | None:
-    """Like :func:`next_daily`, but never a day whose reminder already went out (one daily
-    reminder per local day: moving today's time after it came means tomorrow)."""
+    """Like :func:`next_daily`, but never an occurrence that already went out (a reminder
+    re-set in a spring-forward hour, or a zone change that moves today's time, means tomorrow)."""
     upcoming = next_daily(after, at, days, zone)
-    if upcoming is not None and occurrence_key(Kind.DAILY, upcoming, zone) == last_key:
+    if upcoming is not None and occurrence_key(Kind.DAILY, upcoming, zone, at) == last_key:
         upcoming = next_daily(upcoming, at, days, zone)
     return upcoming
 
@@ -125,12 +125,14 @@ def _next_matching(after: datetime, days: Weekdays, zone: ZoneInfo, times: list[
     return None
 
 
-def occurrence_key(kind: Kind, due: datetime, zone: ZoneInfo) -> str:
-    """Names one occurrence: a daily reminder by local date, a nudge by local date and time,
-    a snooze by its UTC instant."""
+def occurrence_key(kind: Kind, due: datetime, zone: ZoneInfo, at: time | None = None) -> str:
+    """Names one occurrence: a daily reminder by local date and the time it is set for (a
+    user can have several a day; a spring-forward day's 02:30 is still "02:30"), a nudge by
+    local date and time, a snooze by its UTC instant."""
     local = due.astimezone(zone)
     if kind is Kind.DAILY:
-        return f"daily:{local.date().isoformat()}"
+        assert at is not None, "a daily occurrence is named by its set time"
+        return f"daily:{local.date().isoformat()}T{at.strftime('%H:%M')}"
     if kind is Kind.NUDGE:
         return f"nudge:{local.strftime('%Y-%m-%dT%H:%M')}"
     return f"snooze:{due.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')}"
@@ -163,6 +165,9 @@ class DueSchedule:
     last_finished_at: datetime | None = None
     #: The latest of: a session started or finished, or "I already moved".
     last_active_at: datetime | None = None
+    #: For a daily reminder: the user's previous daily reminder time (None: this is their
+    #: first of the day). A routine finished since then answers this reminder.
+    since: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,7 @@ class Decision:
 
 def decide(due: DueSchedule, now: datetime) -> Decision:
     """Whether the occurrence at ``due.due_at`` goes out, and when the schedule is next due."""
-    key = occurrence_key(due.kind, due.due_at, due.zone)
+    key = occurrence_key(due.kind, due.due_at, due.zone, due.at)
     late_by = max(timedelta(0), now - due.due_at)
     skip = _reason_to_skip(due, key, late_by)
     return Decision(key, skip is None, skip, late_by, next_due_after(due, now))
@@ -202,11 +207,7 @@ def _reason_to_skip(due: DueSchedule, key: str, late_by: timedelta) -> Skip | No
         return Skip.TOO_LATE
     if due.paused_until is not None and due.paused_until > due.due_at:
         return Skip.PAUSED
-    if (
-        due.kind is Kind.DAILY
-        and due.last_finished_at is not None
-        and due.last_finished_at.astimezone(due.zone).date() == due.due_at.astimezone(due.zone).date()
-    ):
+    if due.kind is Kind.DAILY and due.last_finished_at is not None and _stretched_since(due):
         return Skip.ALREADY_STRETCHED
     if (
         due.kind is Kind.NUDGE
@@ -216,6 +217,17 @@ def _reason_to_skip(due: DueSchedule, key: str, late_by: timedelta) -> Skip | No
     ):
         return Skip.RECENTLY_MOVED
     return None
+
+
+def _stretched_since(due: DueSchedule) -> bool:
+    """A routine was finished today, after the user's previous reminder time if they have
+    one: with reminders at 10:30 and 15:00, stretching at 11:00 answers the 15:00 one, and
+    stretching at 09:00 only the 10:30 one."""
+    assert due.last_finished_at is not None
+    finished = due.last_finished_at.astimezone(due.zone)
+    if finished.date() != due.due_at.astimezone(due.zone).date():
+        return False
+    return due.since is None or finished.time() >= due.since
 
 
 def end_of_local_day(now: datetime, zone: ZoneInfo) -> datetime:

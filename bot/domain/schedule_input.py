@@ -32,6 +32,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.schedule import NudgeWindow, Weekdays, local_instant
+from bot.domain.wording import N_, Problem
 
 MAX_PAUSE = timedelta(days=14)
 NUDGE_MINUTES = (30, 180)
@@ -39,7 +40,7 @@ _MAX_INPUT = 80  # anything longer is not a time, and is not echoed back whole
 _ALL_DAYS = 0b1111111
 
 
-class InputError(ValueError):
+class InputError(Problem):
     """The user's input cannot be used; the message is safe and short to show them."""
 
 
@@ -304,14 +305,14 @@ def _meridiem(items: list[_Item], at: time, typed: str) -> time:
     if not codes:
         return at
     if len(codes) > 1:
-        raise InputError("morning or evening? One of them, please")
+        raise InputError(N_("morning or evening? One of them, please"))
     (code,) = codes
     hour = at.hour
     if code == _NIGHT_CODE:
         code = _MORNING_CODE if hour < 6 or hour == 12 else _AFTERNOON_CODE
     if hour > 12 or hour == 0:
         if code == _MORNING_CODE:
-            raise InputError(f"“{shown(typed)}” isn't a morning time")
+            raise InputError(N_("“{typed}” isn't a morning time"), typed=shown(typed))
         return at
     if code == _MORNING_CODE:
         return at.replace(hour=hour % 12)
@@ -327,15 +328,15 @@ def _read_clock(typed: str, word: str) -> tuple[time, bool]:
     cleaned = "".join(word.split())
     match = _CLOCK.fullmatch(cleaned) if len(cleaned) <= 12 else None
     if match is None:
-        raise InputError(f"“{shown(typed)}” isn't a time I can read")
+        raise InputError(N_("“{typed}” isn't a time I can read"), typed=shown(typed))
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
     ampm = (match["ampm"] or "").replace(".", "")
     if ampm:
         if not 1 <= hour <= 12:
-            raise InputError(f"“{shown(typed)}”: with am/pm the hour goes from 1 to 12")
+            raise InputError(N_("“{typed}”: with am/pm the hour goes from 1 to 12"), typed=shown(typed))
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise InputError(f"“{shown(typed)}” isn't a time of day (00:00 to 23:59)")
+        raise InputError(N_("“{typed}” isn't a time of day (00:00 to 23:59)"), typed=shown(typed))
     return time(hour, minute), bool(ampm)
 
 
@@ -351,10 +352,10 @@ def parse_days(text: str) -> Weekdays:
     "todos los días", "по будням" -> weekdays."""
     items = _read(_pieces([text]))
     if any(item.kind not in {"day", "days", "fill"} for item in items):
-        raise InputError(f"“{shown(text)}” isn't a list of days like mon-fri or mon,wed,fri")
+        raise InputError(N_("“{typed}” isn't a list of days like mon-fri or mon,wed,fri"), typed=shown(text))
     mask = _days_of(items)
     if not mask:
-        raise InputError("no days given")
+        raise InputError(N_("no days given"))
     return Weekdays(mask)
 
 
@@ -376,10 +377,13 @@ class UnknownRoutine(InputError):
 
     def __init__(self, word: str, routine_ids: Sequence[str]) -> None:
         self.word = word
-        message = f"“{shown(word)}” isn't a list of days or a routine I know"
         if routine_ids:
-            message += f". My routines: {', '.join(routine_ids)} (/routines describes them)"
-        super().__init__(message)
+            super().__init__(
+                N_("“{typed}” isn't a list of days or a routine I know. My routines: {ids} (/routines describes them)"),
+                typed=shown(word), ids=", ".join(routine_ids),
+            )
+        else:
+            super().__init__(N_("“{typed}” isn't a list of days or a routine I know"), typed=shown(word))
 
 
 _ID_LIKE = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -394,7 +398,7 @@ def parse_remind(args: list[str], routine_ids: Sequence[str] = ()) -> RemindAt |
     A word that is neither days nor a known routine raises :class:`UnknownRoutine` when it
     could be a routine id (the user probably meant one), else the usual days problem."""
     if not args:
-        raise InputError("tell me a time")
+        raise InputError(N_("tell me a time"))
     pieces = _pieces(args)
     if len(pieces) == 1 and _fold(pieces[0]) in _REMIND_OFF:
         return TurnOff()
@@ -402,24 +406,24 @@ def parse_remind(args: list[str], routine_ids: Sequence[str] = ()) -> RemindAt |
     items = _read(pieces, known)
     chosen = [item.text for item in items if item.kind == "routine"]
     if len(chosen) > 1:
-        raise InputError("one routine per reminder, please")
+        raise InputError(N_("one routine per reminder, please"))
     times = [item for item in items if item.kind == "time"]
     if not times:
         failed = next((item.problem for item in items if item.problem is not None), None)
         if failed is not None:
             raise failed
         if _days_of(items) and all(item.kind in {"day", "days", "fill", "mer"} for item in items):
-            raise InputError("tell me a time as well as the days")
-        raise InputError(f"“{shown(' '.join(args))}” isn't a time I can read")
+            raise InputError(N_("tell me a time as well as the days"))
+        raise InputError(N_("“{typed}” isn't a time I can read"), typed=shown(' '.join(args)))
     if len(times) > 1:
-        raise InputError("one time per reminder, please")
+        raise InputError(N_("one time per reminder, please"))
     stray = [item for item in items if item.kind in {"unknown", "badtime"}]
     if stray:
         word = stray[0].text
         if not chosen and _ID_LIKE.fullmatch(word.lower()):
             raise UnknownRoutine(word, routine_ids)
         rest = " ".join(item.text for item in items if item.kind not in {"time", "routine"})
-        raise InputError(f"“{shown(rest)}” isn't a list of days like mon-fri or mon,wed,fri")
+        raise InputError(N_("“{typed}” isn't a list of days like mon-fri or mon,wed,fri"), typed=shown(rest))
     (clock,) = times
     assert clock.at is not None
     at = clock.at if clock.ampm else _meridiem(items, clock.at, clock.text)
@@ -451,7 +455,7 @@ def parse_duration(text: str) -> timedelta:
     joined = "".join(words)
     match = _DURATION.fullmatch(joined) if len(text) <= _MAX_INPUT else None
     if not joined or match is None or (match["h"] is None and match["m"] is None):
-        raise InputError(f"“{shown(text)}” isn't a length of time like 2h or 45m")
+        raise InputError(N_("“{typed}” isn't a length of time like 2h or 45m"), typed=shown(text))
     hours = float(match["h"].replace(",", ".")) if match["h"] else 0.0
     return timedelta(minutes=round(hours * 60) + int(match["m"] or 0))
 
@@ -467,7 +471,7 @@ def parse_pause(args: list[str], now: datetime, zone: ZoneInfo) -> PauseUntil | 
     "até 15h", "на 2 часа"). A day means its start, 00:00 local (see the module notes)."""
     pieces = _pieces(args, commas=False)
     if not pieces:
-        raise InputError("tell me for how long")
+        raise InputError(N_("tell me for how long"))
     first = _fold(pieces[0])
     if len(pieces) == 1 and first in _PAUSE_OFF:
         return TurnOff()
@@ -479,9 +483,9 @@ def parse_pause(args: list[str], now: datetime, zone: ZoneInfo) -> PauseUntil | 
         pieces = pieces[1:]
     length = parse_duration(" ".join(pieces))
     if length <= timedelta(0):
-        raise InputError("a pause has to last at least a minute")
+        raise InputError(N_("a pause has to last at least a minute"))
     if length > MAX_PAUSE:
-        raise InputError("pauses go up to 14 days")
+        raise InputError(N_("pauses go up to 14 days"))
     return PauseUntil(now + length)
 
 
@@ -492,13 +496,13 @@ def _until(pieces: list[str], now: datetime, zone: ZoneInfo) -> datetime:
         if item.problem is not None:
             raise item.problem
         if item.kind not in {"time", "day", "tomorrow", "fill", "mer"}:
-            raise InputError(f"“{shown(item.text)}” isn't a time or a day I can read")
+            raise InputError(N_("“{typed}” isn't a time or a day I can read"), typed=shown(item.text))
     times = [item for item in items if item.kind == "time"]
     days = [item for item in items if item.kind in {"day", "tomorrow"}]
     if not times and not days:
-        raise InputError("tell me until when, like until 15:30 or until monday")
+        raise InputError(N_("tell me until when, like until 15:30 or until monday"))
     if len(times) > 1 or len(days) > 1:
-        raise InputError("one day and one time, please")
+        raise InputError(N_("one day and one time, please"))
     at = time(0, 0)
     if times:
         assert times[0].at is not None
@@ -516,7 +520,7 @@ def _until(pieces: list[str], now: datetime, zone: ZoneInfo) -> datetime:
         until = local_instant(day, at, zone)
         if until > now:
             return until
-    raise InputError("that time has already passed")  # only "tomorrow" across a huge DST jump
+    raise InputError(N_("that time has already passed"))  # only "tomorrow" across a huge DST jump
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,34 +529,42 @@ class NudgesOn:
     days: Weekdays
 
 
+#: "every" before a nudge's minutes, in each shipped language (folded: no accents).
+_NUDGE_EVERY = {"every", "alle", "cada", "каждые", "каждыи", "раз", "через"}
+_MINUTE_WORDS = {"min", "mins", "minutes", "minuten", "minutos", "мин", "минут", "минуты"}
+
+
 def parse_nudges(args: list[str]) -> NudgesOn | TurnOff:
-    """`/nudges` arguments: "9-17 every 60", "9:30-17:30 every 45 mon-thu", "off"."""
+    """`/nudges` arguments: "9-17 every 60", "9:30-17:30 every 45 mon-thu", "9-17 alle 45",
+    "9-17 cada 45", "9-17 a cada 45", "9-17 каждые 45", "off"."""
     if not args:
-        raise InputError("tell me your work hours")
+        raise InputError(N_("tell me your work hours"))
     if len(args) == 1 and args[0].lower() in {"off", "stop", "none"}:
         return TurnOff()
     hours, rest = args[0], [a.lower() for a in args[1:]]
     first, dash, last = hours.partition("-")
     if not dash:
-        raise InputError(f"“{shown(hours)}” isn't a range of hours like 9-17")
+        raise InputError(N_("“{typed}” isn't a range of hours like 9-17"), typed=shown(hours))
     start, end = _hour_or_clock(first), _hour_or_clock(last)
     if end <= start:
-        raise InputError("work hours must end after they start, on the same day")
+        raise InputError(N_("work hours must end after they start, on the same day"))
     every = 60
-    if rest and rest[0] == "every":
-        if len(rest) < 2 or not re.fullmatch(r"\d{1,4}(m|min|mins|minutes)?", rest[1]):
-            raise InputError("say how many minutes, like: every 60")
+    if rest[:2] == ["a", "cada"]:  # "a cada 45"
+        rest = rest[1:]
+    if rest and _fold(rest[0]) in _NUDGE_EVERY:
+        if len(rest) < 2 or not re.fullmatch(r"\d{1,4}(m|min|mins|minutes|minuten|minutos|мин)?", rest[1]):
+            raise InputError(N_("say how many minutes, like: every 60"))
         every = int(re.match(r"\d+", rest[1])[0])  # type: ignore[index]
         rest = rest[2:]
-        if rest and rest[0] in {"min", "mins", "minutes"}:
+        if rest and rest[0] in _MINUTE_WORDS:
             rest = rest[1:]
     low, high = NUDGE_MINUTES
     if not low <= every <= high:
-        raise InputError(f"nudges can come every {low} to {high} minutes")
+        raise InputError(N_("nudges can come every {low} to {high} minutes"), low=low, high=high)
     days = parse_days(" ".join(rest)) if rest else Weekdays.workdays()
     window = NudgeWindow(start, end, every)
     if not window.times():
-        raise InputError(f"those hours are too short for a nudge every {every} minutes")
+        raise InputError(N_("those hours are too short for a nudge every {every} minutes"), every=every)
     return NudgesOn(window, days)
 
 

@@ -21,6 +21,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.domain import places
+from bot.domain.wording import N_, Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class ZoneQuestion:
 class ZoneUnknown:
     suggestions: tuple[ZoneChoice, ...] = ()
     #: Why, when it is more than "never heard of it".
-    reason: str | None = None
+    reason: Problem | None = None
 
 
 Resolution = ZoneFound | ZoneQuestion | ZoneUnknown
@@ -123,7 +124,7 @@ def _offset(cleaned: str) -> Resolution | None:
     total = (hours * 60 + minutes) * (1 if match["sign"] == "+" else -1)
     shown = offset_text(total)
     if minutes >= 60 or not -12 * 60 <= total <= 14 * 60:
-        return ZoneUnknown(reason=f"{shown} isn't an offset any place uses")
+        return ZoneUnknown(reason=Problem(N_("{offset} isn't an offset any place uses"), offset=shown))
     if total == 0:
         return ZoneFound("UTC", fixed_offset=shown)
     if minutes == 0:
@@ -131,7 +132,7 @@ def _offset(cleaned: str) -> Resolution | None:
         return ZoneFound(f"Etc/GMT{'-' if total > 0 else '+'}{hours}", fixed_offset=shown)
     zone = FIXED_PART_HOURS.get(total)
     if zone is None:
-        return ZoneUnknown(reason=f"no place keeps {shown} all year")
+        return ZoneUnknown(reason=Problem(N_("no place keeps {offset} all year"), offset=shown))
     return ZoneFound(zone, place=places.zone_place(zone), fixed_offset=shown)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.reach import MDC_CM, Measurement, progress
+from bot.presentation.i18n import DEFAULT, Words, words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -120,16 +121,25 @@ def chart_series(measurements: Sequence[Measurement], zone: ZoneInfo) -> ChartSe
     return ChartSeries(befores, afters, pairs, singles, trend, baseline, start, end)
 
 
-def reach_chart(measurements: list[Measurement], zone: ZoneInfo) -> bytes:
-    """The /progress chart as PNG bytes."""
-    figure = draw_chart(chart_series(measurements, zone))
+def reach_chart(measurements: list[Measurement], zone: ZoneInfo, _: Words | None = None) -> bytes:
+    """The /progress chart as PNG bytes, labelled in the user's words."""
+    figure = draw_chart(chart_series(measurements, zone), _)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def draw_chart(series: ChartSeries) -> Figure:
+def draw_chart(series: ChartSeries, _: Words | None = None) -> Figure:
     """Draw the series on a new Figure (not saved; tests inspect it)."""
+    _ = _ or words(DEFAULT)
+    noise = _.number(MDC_CM)
+    names = {
+        "weekly": _("weekly average, not warmed up"),
+        "first": _("first check ± {cm} cm (noise)", cm=noise),
+        "before": _("before stretching"),
+        "after": _("after stretching"),
+        "logged": _("logged with /reach"),
+    }
     # Loaded on first use (about half a second; only /progress needs it). The object API, not
     # pyplot: this runs in a worker thread, and pyplot keeps global state. matplotlib.dates has no
     # annotations (no stub either), hence the no-untyped-call ignores on its calls below.
@@ -151,11 +161,11 @@ def draw_chart(series: ChartSeries) -> Figure:
     if series.baseline_cm is not None:
         axes.axhspan(
             -series.baseline_cm - MDC_CM, -series.baseline_cm + MDC_CM, color="#bdbdbd", alpha=0.35, linewidth=0,
-            label=f"first check ± {MDC_CM:.0f} cm (noise)", zorder=0,
+            label=names["first"], zorder=0,
         )
     axes.axhline(0, color=FLOOR_COLOUR, linewidth=1.5, zorder=1)
     axes.annotate(
-        "floor", xy=(0.005, 0), xycoords=("axes fraction", "data"), xytext=(2, 2), textcoords="offset points",
+        _("floor"), xy=(0.005, 0), xycoords=("axes fraction", "data"), xytext=(2, 2), textcoords="offset points",
         ha="left", va="bottom", fontsize=13, color=FLOOR_COLOUR, fontweight="bold",
     )
     for before, after in series.pairs:
@@ -163,22 +173,22 @@ def draw_chart(series: ChartSeries) -> Figure:
     if series.trend:
         axes.plot(
             x(series.trend), y(series.trend), color=TREND_COLOUR, linewidth=2.5, linestyle="--", marker="s",
-            markersize=5, label="weekly average, not warmed up", zorder=3,
+            markersize=5, label=names["weekly"], zorder=3,
         )
     if series.singles:
         axes.scatter(
             x(series.singles), y(series.singles), marker="o", s=55, facecolors="white", edgecolors=SINGLE_COLOUR,
-            linewidths=1.8, label="logged with /reach", zorder=4,
+            linewidths=1.8, label=names["logged"], zorder=4,
         )
     if series.befores:
         axes.scatter(
             x(series.befores), y(series.befores), marker="o", s=55, color=BEFORE_COLOUR,
-            label="before stretching", zorder=4,
+            label=names["before"], zorder=4,
         )
     if series.afters:
         axes.scatter(
             x(series.afters), y(series.afters), marker="^", s=65, color=AFTER_COLOUR,
-            label="after stretching", zorder=4,
+            label=names["after"], zorder=4,
         )
 
     # y: always show the floor, and the band; a little room above and below.
@@ -189,21 +199,22 @@ def draw_chart(series: ChartSeries) -> Figure:
     margin = max(1.5, (high - low) * 0.08)
     axes.set_ylim(low - margin, high + margin)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: height_label(value)))
-    axes.set_ylabel("Fingertips to floor, cm (up = further)", fontsize=13)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: height_label(value, _)))
+    axes.set_ylabel(_("Fingertips to floor, cm (up = further)"), fontsize=13)
 
     # x: whole days, "3 Nov", at most MAX_DATE_TICKS labels.
     axes.set_xlim(*x([Point(series.start, 0), Point(series.end, 0)]))
     ticks = [datetime.combine(day, time()) for day in date_ticks(series.start, series.end)]
     axes.xaxis.set_major_locator(FixedLocator(x([Point(t, 0) for t in ticks])))
     several_years = series.start.year != series.end.year
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: day_label(value, several_years)))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: day_label(value, several_years, _)))
 
     axes.tick_params(labelsize=13)
-    axes.set_title("Your reach", fontsize=16, fontweight="bold")
+    axes.set_title(_("Your reach"), fontsize=16, fontweight="bold")
     axes.grid(alpha=0.3)
     handles, labels = axes.get_legend_handles_labels()
-    order = sorted(range(len(labels)), key=lambda i: _LEGEND_ORDER.index(labels[i].split(" ")[0]))
+    keys = {name: key for key, name in names.items()}
+    order = sorted(range(len(labels)), key=lambda i: _LEGEND_ORDER.index(keys[labels[i]]))
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     # Outside, under the plot: it covers no point and no band (constrained layout makes room).
     # As many columns as fit the width: long labels wrap to more rows rather than being cut off.
@@ -217,20 +228,22 @@ def draw_chart(series: ChartSeries) -> Figure:
     return figure
 
 
-def height_label(height: float) -> str:
+def height_label(height: float, _: Words | None = None) -> str:
     """A y tick in the user's own numbers: 12 cm above the floor reads "12 above"."""
+    _ = _ or words(DEFAULT)
     cm = -height
-    shown = f"{abs(cm):.1f}".rstrip("0").rstrip(".")
     if abs(cm) < 0.05:
         return "0"
-    return f"{shown} above" if cm > 0 else f"{shown} past"
+    shown = _.number(abs(cm))
+    return _("{cm} above", cm=shown) if cm > 0 else _("{cm} past", cm=shown)
 
 
-def day_label(value: float, with_year: bool = False) -> str:
+def day_label(value: float, with_year: bool = False, _: Words | None = None) -> str:
     from matplotlib.dates import num2date
 
+    _ = _ or words(DEFAULT)
     day = num2date(value).date()  # type: ignore[no-untyped-call]
-    return f"{day.day} {day:%b}" + (f" {day:%Y}" if with_year else "")
+    return _.short_date(day) + (f" {day:%Y}" if with_year else "")
 
 
 def date_ticks(start: datetime, end: datetime) -> list[date]:

@@ -25,6 +25,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 #: The languages Limber speaks, as Babel locale identifiers; English is the source language.
 SHIPPED: tuple[str, ...] = ("en", "de", "es", "pt_BR", "ru")
@@ -75,6 +76,10 @@ class Words:
     def time(self, moment: time) -> str:
         """A wall-clock time, 24-hour as the bot reads them: "12:30"."""
         return format_time(moment, format="HH:mm", locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """A measurement, to a tenth at most, as this locale writes it: "12.5", "12,5", "12"."""
+        return format_decimal(round(value, 1), format="0.#", locale=self.locale)
 
     def short_date(self, day: date) -> str:
         """A day, short: "26 Nov", "26. Nov.", "26 de nov."."""

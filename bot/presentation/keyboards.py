@@ -15,6 +15,7 @@ from bot.domain.actions import (
     ReachAnswer,
     ReminderAction,
     ReminderVerb,
+    RemoveReminder,
     SessionAction,
     SettleDoubt,
     ShowRoutines,
@@ -23,20 +24,23 @@ from bot.domain.actions import (
     Verb,
     encode,
 )
-from bot.domain.reach import Reach, describe_cm
+from bot.domain.reach import Reach
 from bot.domain.routines import Routine, RoutineBook
 from bot.domain.session import Session
 from bot.domain.timezones import ZoneChoice
 from bot.presentation import texts
 from bot.presentation.i18n import SHIPPED, Words, native_name
 from bot.presentation.texts import ENGLISH
+from bot.services.notices import Overview
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]
 
 
-def routine_picker(book: RoutineBook) -> Keyboard:
-    return [[(texts.routine_button(r), encode(StartRoutine(r.id)))] for r in book.values()]
+def routine_picker(book: RoutineBook, _: Words = ENGLISH) -> Keyboard:
+    return [
+        [(texts.routine_button(book.in_language(r, _.language), _), encode(StartRoutine(r.id)))] for r in book.values()
+    ]
 
 
 def pose_controls(session: Session, _: Words = ENGLISH) -> Keyboard:
@@ -89,12 +93,12 @@ def languages() -> Keyboard:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
-def did_you_mean(measurement_id: int, typed: Reach, meant: float | None) -> Keyboard:
+def did_you_mean(measurement_id: int, typed: Reach, meant: float | None, _: Words = ENGLISH) -> Keyboard:
     """Under "did you mean ...?": the value meant (if a slip explains it), or keep it as typed."""
     row = []
     if meant is not None:
-        row.append((f"✏️ {describe_cm(meant)}", encode(SettleDoubt(measurement_id, round(meant * 10)))))
-    row.append((texts.button_keep(typed), encode(SettleDoubt(measurement_id, None))))
+        row.append(("✏️ " + texts.cm_text(meant, _), encode(SettleDoubt(measurement_id, round(meant * 10)))))
+    row.append((texts.button_keep(typed, _), encode(SettleDoubt(measurement_id, None))))
     return [row]
 
 
@@ -112,12 +116,12 @@ def gentler_or_usual(usual: Routine, gentler_routine: Routine, _: Words = ENGLIS
     ]
 
 
-def continue_or_start_over(session: Session, requested: Routine) -> Keyboard:
+def continue_or_start_over(session: Session, requested: Routine, _: Words = ENGLISH) -> Keyboard:
     assert session.id is not None
     return [
         [
-            (texts.BUTTON_CONTINUE, encode(SessionAction(session.id, session.step_index, Verb.CONTINUE))),
-            (texts.BUTTON_START_OVER, encode(StartOver(session.id, requested.id))),
+            ("▶️ " + _("Continue"), encode(SessionAction(session.id, session.step_index, Verb.CONTINUE))),
+            ("🔄 " + _("Start over"), encode(StartOver(session.id, requested.id))),
         ]
     ]
 
@@ -173,11 +177,22 @@ def onboarding(_: Words = ENGLISH) -> Keyboard:
     ]
 
 
-def timezone_choices(choices: tuple[ZoneChoice, ...], now: datetime) -> Keyboard:
+def timezone_choices(choices: tuple[ZoneChoice, ...], now: datetime, _: Words = ENGLISH) -> Keyboard:
     """One button per zone offered after /timezone; pressing it sets that zone."""
     only = len(choices) == 1
-    return [[(texts.timezone_choice_button(c, now, only), encode(ConfirmTimezone(c.zone)))] for c in choices]
+    return [[(texts.timezone_choice_button(c, now, only, _), encode(ConfirmTimezone(c.zone)))] for c in choices]
 
 
-def forget_confirmation() -> Keyboard:
-    return [[(texts.BUTTON_FORGET_YES, encode(Forget(True))), (texts.BUTTON_FORGET_NO, encode(Forget(False)))]]
+def reminder_removal(view: Overview, _: Words = ENGLISH) -> Keyboard | None:
+    """Under /reminders: one 🗑 button per daily reminder (three to a row), and one for the nudges."""
+    buttons = [("🗑 " + _.time(daily.at), encode(RemoveReminder(daily.at))) for daily in view.dailies]
+    if view.nudges is not None:
+        buttons.append(("🗑 " + _("Nudges"), encode(RemoveReminder(None))))
+    return [buttons[start:start + 3] for start in range(0, len(buttons), 3)] or None
+
+
+def forget_confirmation(_: Words = ENGLISH) -> Keyboard:
+    return [[
+        ("🗑 " + _("Yes, delete everything"), encode(Forget(True))),
+        (_("Keep my data"), encode(Forget(False))),
+    ]]

@@ -7,19 +7,35 @@ Texts stay short: users read them on a phone, often mid-stretch.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Feeling
 from bot.domain.countdown import clock_text
-from bot.domain.reach import MDC_CM, Change, Doubt, Measurement, Progress, Reach, describe_cm
+from bot.domain.reach import MDC_CM, Change, Doubt, Landmark, Measurement, Reach
 from bot.domain.routines import Routine, RoutineBook, Side, Step, StepKind
 from bot.domain.schedule import MENTION_LATE_AFTER, Kind, NudgeWindow, Weekdays
 from bot.domain.session import Session, Status, completed
 from bot.domain.timezones import ZoneChoice, ZoneFound, ZoneQuestion
+from bot.domain.wording import Problem
 from bot.presentation.i18n import DEFAULT, Words, words
-from bot.services.notices import Notice, ReminderSet, SnoozedUntil, Toast
+from bot.services.notices import (
+    HistoryView,
+    Notice,
+    NudgesSet,
+    Overview,
+    Paused,
+    ProgressView,
+    ReachLogged,
+    ReminderSet,
+    Resumed,
+    SnoozedUntil,
+    TimezoneSet,
+    Toast,
+    TooManyReminders,
+    TurnedOff,
+)
 
 
 def _safety(_: Words) -> str:
@@ -122,23 +138,24 @@ def language_unknown(_: Words, typed: str) -> str:
     return _("I don't speak “{typed}” yet. Pick one of these:", typed=escape(typed[:20]))
 
 
-def routine_list(book: RoutineBook) -> str:
-    lines = ["<b>Routines</b> - tap one to start:"]
+def routine_list(book: RoutineBook, _: Words = ENGLISH) -> str:
+    lines = [_("<b>Routines</b> - tap one to start:")]
     for routine in book.values():
+        shown = book.in_language(routine, _.language)
         lines.append(
-            f"• <b>{escape(routine.title)}</b> ({duration(routine.total_seconds)}): "
-            f"{escape(routine.summary)}"
+            f"• <b>{escape(shown.title)}</b> ({duration(shown.total_seconds, _)}): {escape(shown.summary)}"
         )
     return "\n".join(lines)
 
 
-def routine_button(routine: Routine) -> str:
-    return f"{routine.title} · {duration(routine.total_seconds)}"
+def routine_button(routine: Routine, _: Words = ENGLISH) -> str:
+    """``routine`` already in the user's language."""
+    return f"{routine.title} · {duration(routine.total_seconds, _)}"
 
 
-def unknown_routine(routine_id: str) -> str:
+def unknown_routine(routine_id: str, _: Words = ENGLISH) -> str:
     shown = escape(routine_id[:30])
-    return f"I don't know a routine called “{shown}”. Here are the ones I have:"
+    return _("I don't know a routine called “{routine}”. Here are the ones I have:", routine=shown)
 
 
 def pose(
@@ -233,165 +250,231 @@ def reach_question_waiting(_: Words) -> str:
         "Time's up: where did your fingertips reach? Tap a landmark, or send the gap in cm: "
         "12 above the floor, 0 touching, -3 past it. I'll move on in 3 min."
     )
-REACH_EXAMPLES = "Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark."
+def reach_examples(_: Words = ENGLISH) -> str:
+    return _("Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark.")
 
 
-def reach_noted(reach: Reach | None, *, correctable: bool) -> str:
+def _upper_first(text: str) -> str:
+    """Capitalised as a sentence start; unlike str.capitalize, leaves the rest as written."""
+    return text[:1].upper() + text[1:]
+
+
+def landmark_text(landmark: Landmark, _: Words = ENGLISH) -> str:
+    return {
+        Landmark.KNEES: _("knees"),
+        Landmark.MID_SHIN: _("mid-shin"),
+        Landmark.ANKLES: _("ankles"),
+        Landmark.FLOOR: _("fingertips touch the floor"),
+        Landmark.KNUCKLES: _("knuckles touch the floor"),
+        Landmark.PALMS: _("palms flat on the floor"),
+    }[landmark]
+
+
+def cm_text(cm: float, _: Words = ENGLISH) -> str:
+    """"12 cm above the floor", "3 cm past the floor", "touching the floor"."""
+    if abs(cm) < 0.05:
+        return _("touching the floor")
+    shown = _.number(abs(cm))
+    return _("{cm} cm above the floor", cm=shown) if cm > 0 else _("{cm} cm past the floor", cm=shown)
+
+
+def reach_text(reach: Reach, _: Words = ENGLISH) -> str:
+    """An answer in words: a distance, or a landmark."""
+    if reach.cm is None:
+        assert reach.landmark is not None
+        return landmark_text(reach.landmark, _)
+    return cm_text(reach.cm, _)
+
+
+def reach_noted(reach: Reach | None, *, correctable: bool, _: Words = ENGLISH) -> str:
     """An answer acknowledged on the pose card (``correctable`` while its hold runs on)."""
     if reach is None:
-        return "Not measuring this time."
-    correction = " Send another number to correct it." if correctable else ""
-    return f"Noted: {reach.describe()}.{correction}"
+        return _("Not measuring this time.")
+    noted = _("Noted: {reach}.", reach=escape(reach_text(reach, _)))
+    return noted + " " + _("Send another number to correct it.") if correctable else noted
 
 
-def did_you_mean(typed: Reach, doubt: Doubt) -> str:
+def did_you_mean(typed: Reach, doubt: Doubt, _: Words = ENGLISH) -> str:
     """A value far from the user's recent ones: asked about before it counts as their best."""
-    usual = describe_cm(doubt.usual_cm)
+    reach, usual = escape(_upper_first(reach_text(typed, _))), cm_text(doubt.usual_cm, _)
     if doubt.suggestion_cm is not None:
-        return (
-            f"🤔 {escape(typed.describe()).capitalize()}? That's far from your recent {usual}. "
-            f"Did you mean {describe_cm(doubt.suggestion_cm)}?"
+        meant = cm_text(doubt.suggestion_cm, _)
+        return "🤔 " + _(
+            "{reach}? That's far from your recent {usual}. Did you mean {meant}?", reach=reach, usual=usual, meant=meant
         )
-    return f"🤔 {escape(typed.describe()).capitalize()} is far from your recent {usual}. Is it right?"
+    return "🤔 " + _("{reach} is far from your recent {usual}. Is it right?", reach=reach, usual=usual)
 
 
-def button_keep(typed: Reach) -> str:
-    return f"✅ {typed.describe()} is right"
+def button_keep(typed: Reach, _: Words = ENGLISH) -> str:
+    return "✅ " + _("{reach} is right", reach=reach_text(typed, _))
 
 
-def doubt_settled(reach: Reach) -> str:
-    return f"✅ Saved: {escape(reach.describe())}."
+def doubt_settled(reach: Reach, _: Words = ENGLISH) -> str:
+    return "✅ " + _("Saved: {reach}.", reach=escape(reach_text(reach, _)))
 
 
-def reach_problem(problem: str) -> str:
-    return f"Hmm, {escape(problem)}. {REACH_EXAMPLES}"
+def reach_problem(problem: Problem, _: Words = ENGLISH) -> str:
+    return _("Hmm, {problem}.", problem=problem_text(problem, _)) + " " + reach_examples(_)
 
 
-def reach_logged_outside(reach: Reach) -> str:
-    return f"✅ {escape(reach.describe()).capitalize()} - saved. /progress shows how you're doing."
+def reach_logged_outside(reach: Reach, _: Words = ENGLISH) -> str:
+    return "✅ " + _(
+        "{reach} - saved. /progress shows how you're doing.", reach=escape(_upper_first(reach_text(reach, _)))
+    )
+
+
+def reach_logged(outcome: ReachLogged, _: Words = ENGLISH) -> str:
+    """/reach answered: saved, or (far from the recent values) asked about first."""
+    if outcome.doubt is not None:
+        return did_you_mean(outcome.reach, outcome.doubt, _)
+    return reach_logged_outside(outcome.reach, _)
 
 
 def reach_not_answered(_: Words) -> str:
     return _("No reach answer at the fold, so no measurement this time.")
 
 
-REACH_USAGE = (
-    "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), /reach ankles."
-)
-REACH_OUTSIDE_ROUTINE = "To log a reach measurement outside a routine, send it with /reach, like /reach 12."
-
-
-def change_line(change: Change) -> str:
-    """Before vs after, honest about noise: "Reach: 14 cm -> 9 cm: 5 cm further today."."""
-    before, after = change.before, change.after
-    if change.further_cm is not None:
-        assert before.cm is not None and after.cm is not None
-        head = f"Reach: {describe_cm(before.cm)} → {describe_cm(after.cm)}"
-        amount = abs(change.further_cm)
-        shown = f"{amount:.1f}".rstrip("0").rstrip(".")
-        if change.within_noise:
-            return f"{head}. A {shown} cm difference is within measurement noise (under {MDC_CM:.0f} cm)."
-        direction = "further" if change.further_cm > 0 else "less far"
-        return f"{head}: {shown} cm {direction} today."
-    if change.further_levels is not None:
-        head = f"Reach: {escape(before.describe())} → {escape(after.describe())}"
-        if change.further_levels == 0:
-            return f"{head}: the same landmark both times."
-        steps = abs(change.further_levels)
-        word = "level" if steps == 1 else "levels"
-        return f"{head}: {steps} {word} {'further' if change.further_levels > 0 else 'less far'}."
-    return (
-        f"Reach: {escape(before.describe())} → {escape(after.describe())} "
-        f"(a landmark and a number can't be compared)."
+def reach_usage(_: Words = ENGLISH) -> str:
+    return _(
+        "Send /reach and where your fingertips reach: /reach 12 (cm above the floor), /reach -3 (past it), "
+        "/reach ankles."
     )
 
 
-def _when_taken(measurement: Measurement, zone: ZoneInfo) -> str:
-    return measurement.taken_at.astimezone(zone).strftime("%a %d %b")
+def reach_outside_routine(_: Words = ENGLISH) -> str:
+    return _("To log a reach measurement outside a routine, send it with /reach, like /reach 12.")
 
 
-def _measured(measurement: Measurement, zone: ZoneInfo) -> str:
-    return f"{escape(measurement.reach.describe())} ({_when_taken(measurement, zone)})"
+def change_line(change: Change, _: Words = ENGLISH) -> str:
+    """Before vs after, honest about noise: "Reach: 14 cm -> 9 cm: 5 cm further today."."""
+    before, after = change.before, change.after
+    pair = f"{escape(reach_text(before, _))} → {escape(reach_text(after, _))}"
+    if change.further_cm is not None:
+        amount = _.number(abs(change.further_cm))
+        if change.within_noise:
+            return _(
+                "Reach: {change}. A {cm} cm difference is within measurement noise (under {noise} cm).",
+                change=pair, cm=amount, noise=_.number(MDC_CM),
+            )
+        if change.further_cm > 0:
+            return _("Reach: {change}: {cm} cm further today.", change=pair, cm=amount)
+        return _("Reach: {change}: {cm} cm less far today.", change=pair, cm=amount)
+    if change.further_levels is not None:
+        if change.further_levels == 0:
+            return _("Reach: {change}: the same landmark both times.", change=pair)
+        steps = abs(change.further_levels)
+        if change.further_levels > 0:
+            return _.plural("Reach: {change}: {count} level further.", "Reach: {change}: {count} levels further.",
+                            steps, change=pair)
+        return _.plural("Reach: {change}: {count} level less far.", "Reach: {change}: {count} levels less far.",
+                        steps, change=pair)
+    return _("Reach: {change} (a landmark and a number can't be compared).", change=pair)
 
 
-def progress(report: Progress, zone: ZoneInfo) -> str:
+def _measured(measurement: Measurement, zone: ZoneInfo, _: Words) -> str:
+    day = measurement.taken_at.astimezone(zone).date()
+    return f"{escape(reach_text(measurement.reach, _))} ({_.weekday(day, with_date=True)})"
+
+
+def progress(view: ProgressView, _: Words = ENGLISH) -> str:
+    report, zone = view.report, view.zone
+    title = "<b>" + _("Your progress") + "</b>"
     if report.first is None:
-        head = (
-            "<b>Your progress</b>\nNo reach measurements yet. The flagship routine asks at its first "
-            "and last forward fold, or log one any time with /reach 12."
+        head = title + "\n" + _(
+            "No reach measurements yet. The flagship routine asks at its first and last forward fold, "
+            "or log one any time with /reach 12."
         )
     else:
         assert report.latest is not None
-        lines = ["<b>Your progress</b>", f"First: {_measured(report.first, zone)}"]
+        lines = [title, _("First: {reach}", reach=_measured(report.first, zone, _))]
         if report.best is not None:
-            lines.append(f"Best, not warmed up: {_measured(report.best, zone)}")
-        lines.append(f"Latest: {_measured(report.latest, zone)}")
+            lines.append(_("Best, not warmed up: {reach}", reach=_measured(report.best, zone, _)))
+        lines.append(_("Latest: {reach}", reach=_measured(report.latest, zone, _)))
         if report.trend_cm is None:
-            lines.append("Trend: needs “before” checks in at least two different weeks.")
+            lines.append(_("Trend: needs “before” checks in at least two different weeks."))
         else:
             first, last = report.weekly_before[0], report.weekly_before[-1]
-            amount = f"{abs(report.trend_cm):.1f}".rstrip("0").rstrip(".")
-            span = f"week of {first.week_start:%d %b} → week of {last.week_start:%d %b}"
+            amount = _.number(abs(report.trend_cm))
+            span = _("week of {first} → week of {last}", first=_.short_date(first.week_start),
+                     last=_.short_date(last.week_start))
             if report.trend_within_noise:
-                lines.append(f"Trend ({span}, before stretching): {amount} cm, within measurement noise.")
+                lines.append(_("Trend ({span}, before stretching): {cm} cm, within measurement noise.",
+                               span=span, cm=amount))
+            elif report.trend_cm > 0:
+                lines.append(_("Trend ({span}, before stretching): {cm} cm further.", span=span, cm=amount))
             else:
-                direction = "further" if report.trend_cm > 0 else "less far"
-                lines.append(f"Trend ({span}, before stretching): {amount} cm {direction}.")
+                lines.append(_("Trend ({span}, before stretching): {cm} cm less far.", span=span, cm=amount))
         if report.landmark_only:
-            lines.append(f"<i>{report.landmark_only} landmark answer(s) are listed in /history, not charted.</i>")
+            listed = _.plural(
+                "{count} landmark answer is listed in /history, not charted.",
+                "{count} landmark answers are listed in /history, not charted.",
+                report.landmark_only,
+            )
+            lines.append(f"<i>{listed}</i>")
         head = "\n".join(lines)
-    days = "day" if report.streak_days == 1 else "days"
-    routines = "routine" if report.sessions_this_week == 1 else "routines"
-    return f"{head}\n\nThis week: {report.sessions_this_week} {routines} finished. Streak: {report.streak_days} {days}."
+    week = _.plural("This week: {count} routine finished.", "This week: {count} routines finished.",
+                    report.sessions_this_week)
+    streak = _.plural("Streak: {count} day.", "Streak: {count} days.", report.streak_days)
+    return f"{head}\n\n{week} {streak}"
 
 
-def chart_caption() -> str:
-    return (
+def chart_caption(_: Words = ENGLISH) -> str:
+    return _(
         "Your reach by day, up is further: each routine's before and after are joined, "
         "and the grey band is measurement noise around your first check."
     )
 
 
-def history(
-    measurements: list[Measurement],
-    total: int,
-    zone: ZoneInfo,
-    check_ins: list[tuple[datetime, str, str]] | None = None,
-) -> str:
-    """The last measurements, newest first, and how the last routines felt (``check_ins``:
-    when, routine title, feeling)."""
+def history(view: HistoryView, book: RoutineBook, _: Words = ENGLISH) -> str:
+    """The last measurements, newest first, and how the last routines felt."""
     lines: list[str] = []
-    if not measurements:
-        lines.append("No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds.")
+    if not view.measurements:
+        lines.append(_("No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds."))
     else:
-        lines.append(f"<b>Last {len(measurements)} of {total} measurements</b>")
-        for m in reversed(measurements):
-            when = m.taken_at.astimezone(zone).strftime("%d %b %H:%M")
-            phase = {"before": " (before)", "after": " (after)"}.get(m.phase, "")
-            lines.append(f"{when}: {escape(m.reach.describe())}{phase}")
-    if check_ins:
-        lines.append("\n<b>How your last routines felt</b>")
-        for ended_at, title, feeling in reversed(check_ins):
-            word = FEELING_WORDS.get(feeling, feeling)
-            lines.append(f"{ended_at.astimezone(zone):%d %b}, {escape(title)}: {escape(word)}")
-    if measurements or check_ins:
-        lines.append("\n/export sends all of it as a CSV file.")
+        lines.append("<b>" + _("Last {shown} of {total} measurements", shown=len(view.measurements),
+                               total=view.total) + "</b>")
+        phases = {"before": _("before"), "after": _("after")}
+        for m in reversed(view.measurements):
+            local = m.taken_at.astimezone(view.zone)
+            when = f"{_.short_date(local.date())} {_.time(local.time())}"
+            phase = f" ({phases[m.phase]})" if m.phase in phases else ""
+            lines.append(f"{when}: {escape(reach_text(m.reach, _))}{phase}")
+    if view.check_ins:
+        lines.append("\n<b>" + _("How your last routines felt") + "</b>")
+        for ended_at, routine_id, feeling in reversed(view.check_ins):
+            routine = book.get(routine_id)
+            title = book.in_language(routine, _.language).title if routine is not None else routine_id
+            day = _.short_date(ended_at.astimezone(view.zone).date())
+            lines.append(f"{day}, {escape(title)}: {escape(feeling_word(feeling, _))}")
+    if view.measurements or view.check_ins:
+        lines.append("\n" + _("/export sends all of it as a CSV file."))
     return "\n".join(lines)
 
 
-FEELING_WORDS = {"fine": "🙂 fine", "tight": "😬 tight", "pain": "🤕 painful"}
+def feeling_word(feeling: str, _: Words = ENGLISH) -> str:
+    words_ = {"fine": "🙂 " + _("fine"), "tight": "😬 " + _("tight"), "pain": "🤕 " + _("painful")}
+    return words_.get(feeling, feeling)
 
 
-FORGET_QUESTION = (
-    "This deletes everything I store about you: reminders, sessions and measurements. "
-    "It can't be undone. Are you sure?"
-)
-FORGOTTEN = "Done. I've deleted everything I had about you. /start begins afresh whenever you like."
-FORGET_CANCELLED = "Nothing deleted."
-EXPORT_CAPTION = "All your Limber data as CSV."
-NOTHING_TO_EXPORT = "I don't store anything about you yet."
-BUTTON_FORGET_YES = "🗑 Yes, delete everything"
-BUTTON_FORGET_NO = "Keep my data"
+def forget_question(_: Words = ENGLISH) -> str:
+    return _(
+        "This deletes everything I store about you: reminders, sessions and measurements. "
+        "It can't be undone. Are you sure?"
+    )
+
+
+def forgotten(confirmed: bool, _: Words = ENGLISH) -> str:
+    if confirmed:
+        return _("Done. I've deleted everything I had about you. /start begins afresh whenever you like.")
+    return _("Nothing deleted.")
+
+
+def export_caption(_: Words = ENGLISH) -> str:
+    return _("All your Limber data as CSV.")
+
+
+def nothing_to_export(_: Words = ENGLISH) -> str:
+    return _("I don't store anything about you yet.")
 
 
 def summary(
@@ -436,7 +519,7 @@ def summary(
             session.cards_missed,
         )
     if change is not None:
-        text += "\n" + change_line(change)
+        text += "\n" + change_line(change, _)
     if feeling is not None:
         text += "\n\n" + feeling_answered(feeling, _)
     elif ask_feeling:
@@ -500,21 +583,24 @@ def optional_offer(routine: Routine, step: Step, _: Words | None = None) -> str:
     )
 
 
-def in_progress(routine: Routine, session: Session) -> str:
-    where = (
-        "at the end"
-        if routine.step(session.step_index).optional
-        else f"pose {session.step_index + 1} of {routine.required_steps}"
+def in_progress(routine: Routine, session: Session, _: Words = ENGLISH) -> str:
+    """``routine`` already in the user's language."""
+    title = escape(routine.title)
+    if routine.step(session.step_index).optional:
+        return _("You're in the middle of <b>{routine}</b> (at the end). Carry on, or start over?", routine=title)
+    return _(
+        "You're in the middle of <b>{routine}</b> (pose {number} of {count}). Carry on, or start over?",
+        routine=title, number=session.step_index + 1, count=routine.required_steps,
     )
-    return f"You're in the middle of <b>{escape(routine.title)}</b> ({where}). Carry on, or start over?"
 
 
-def restored_note(step: Step) -> str:
-    return f"I was offline for a moment. We were at {step.label}; picking up from here."
+def restored_note(step: Step, _: Words = ENGLISH) -> str:
+    """``step`` already in the user's language."""
+    return _("I was offline for a moment. We were at {pose}; picking up from here.", pose=step_label(step, _))
 
 
-def nothing_to_stop() -> str:
-    return "You're not in a routine right now. /stretch starts one."
+def nothing_to_stop(_: Words = ENGLISH) -> str:
+    return _("You're not in a routine right now. /stretch starts one.")
 
 
 def unknown_command(command: str, _: Words = ENGLISH) -> str:
@@ -522,39 +608,71 @@ def unknown_command(command: str, _: Words = ENGLISH) -> str:
     return _("I don't know {command}.", command=shown) + f"\n\n{help_text(_)}"
 
 
-def unexpected_message(routine: Routine | None) -> str:
+def unexpected_message(routine: Routine | None, _: Words = ENGLISH) -> str:
+    """``routine``: the one running, already in the user's language."""
     if routine is not None:
-        return (
-            f"You're in <b>{escape(routine.title)}</b>: use the buttons under the pose, "
-            f"or /stop to end it."
+        return _(
+            "You're in <b>{routine}</b>: use the buttons under the pose, or /stop to end it.",
+            routine=escape(routine.title),
         )
-    return "I'm a stretching coach. /stretch starts a routine, /routines lists them, /help shows the rest."
+    return _("I'm a stretching coach. /stretch starts a routine, /routines lists them, /help shows the rest.")
 
 
-def something_went_wrong() -> str:
-    return "Sorry, something went wrong on my side. Please try again in a moment."
+def something_went_wrong(_: Words = ENGLISH) -> str:
+    return _("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
 # -- reminders -----------------------------------------------------------------------------------
 
-REMIND_EXAMPLES = (
-    "For example:\n/remind 12:30\n/remind 8:05 mon,wed,fri\n/remind 12:30pm mon-fri\n"
-    "/remind 12:30 desk-break (a routine id from /routines)\n/remind off"
-)
-NUDGE_EXAMPLES = "For example:\n/nudges 9-17 every 60\n/nudges 9:30-17:30 every 45 mon-thu\n/nudges off"
-PAUSE_EXAMPLES = "For example:\n/pause 2h\n/pause 45m\n/pause until 15:30\n/pause off"
-TIMEZONE_EXAMPLES = (
-    "For example: /timezone Paris, /timezone Paris, Texas, /timezone Europe/Berlin or /timezone UTC+2. "
-    "You can also share your location."
-)
+
+# Example commands: each line is translated, so that it shows the words of the user's language
+# (every shipped language's day names, "until", "tomorrow" are understood).
 
 
-def input_problem(problem: str, examples: str) -> str:
-    return f"Hmm, {escape(problem)}.\n\n{examples}"
+def remind_examples(_: Words = ENGLISH) -> str:
+    return "\n".join([
+        _("For example:"), "/remind 12:30", _("/remind 8:05 mon,wed,fri"), _("/remind 9am weekdays"),
+        _("/remind 12:30 desk-break (a routine id from /routines)"), "/remind off",
+    ])
 
 
-def reminder_set(outcome: ReminderSet, book: RoutineBook, _: Words = ENGLISH) -> str:
-    """A daily reminder set: when, which days, when next, what it offers."""
+def nudge_examples(_: Words = ENGLISH) -> str:
+    return "\n".join([
+        _("For example:"), _("/nudges 9-17 every 60"), _("/nudges 9:30-17:30 every 45 mon-thu"), "/nudges off",
+    ])
+
+
+def pause_examples(_: Words = ENGLISH) -> str:
+    return "\n".join([
+        _("For example:"), "/pause 2h", "/pause 45m", _("/pause until 15:30"), _("/pause tomorrow"), "/pause off",
+    ])
+
+
+def timezone_examples(_: Words = ENGLISH) -> str:
+    return _(
+        "For example: /timezone Paris, /timezone Paris, Texas, /timezone Europe/Berlin or /timezone UTC+2. "
+        "You can also share your location."
+    )
+
+
+def problem_text(problem: Problem, _: Words = ENGLISH) -> str:
+    """Why some input can't be used, in the user's words (it names what they typed, escaped)."""
+    values = {name: escape(str(value)) for name, value in problem.values.items()}
+    return _(problem.template, **values)
+
+
+def input_problem(problem: Problem, examples: str, _: Words = ENGLISH) -> str:
+    return _("Hmm, {problem}.", problem=problem_text(problem, _)) + f"\n\n{examples}"
+
+
+def reminder_set(outcome: ReminderSet | TooManyReminders, book: RoutineBook, _: Words = ENGLISH) -> str:
+    """A daily reminder set: when, which days, when next, what it offers, and the others kept."""
+    if isinstance(outcome, TooManyReminders):
+        times = _times(outcome.times, _)
+        return "⏰ " + _(
+            "You already have {count} daily reminders ({times}). Remove one in /reminders first.",
+            count=len(outcome.times), times=times,
+        )
     at = _.time(outcome.at)
     if outcome.chosen is not None:
         chosen = book.in_language(outcome.chosen, _.language)
@@ -568,17 +686,27 @@ def reminder_set(outcome: ReminderSet, book: RoutineBook, _: Words = ENGLISH) ->
             "To pick one: /remind {time} and an id from /routines.",
             routine=escape(fallback.title), length=length, time=at,
         )
-    if outcome.next_due is not None:
-        next_when = when_text(outcome.next_due, outcome.now, outcome.zone, _)
+    days = days_text(outcome.days, _)
+    if outcome.changed:
+        head = _("Daily reminder changed: {time}, {days}.", time=at, days=days)
     else:
-        next_when = _("never (no days chosen)")
-    text = (
-        "⏰ " + _("Daily reminder set: {time}, {days}.", time=at, days=days_text(outcome.days, _)) + "\n"
-        + _("Next: {when}.", when=next_when) + " " + offer
-    )
+        head = _("Daily reminder set: {time}, {days}.", time=at, days=days)
+    text = "⏰ " + head + "\n" + _("Next: {when}.", when=_next(outcome.next_due, outcome.now, outcome.zone, _))
+    text += " " + offer
+    if outcome.others:
+        every = _times(tuple(sorted((*outcome.others, outcome.at))), _)
+        text += "\n" + _("Your daily reminders: {times}. /reminders lists them, to remove one.", times=every)
     if outcome.zone_hint is not None:
         text += "\n\n" + timezone_hint(outcome.zone_hint, _)
     return text
+
+
+def _times(times: tuple[time, ...], _: Words) -> str:
+    return ", ".join(_.time(at) for at in times)
+
+
+def _next(moment: datetime | None, now: datetime, zone: ZoneInfo, _: Words) -> str:
+    return when_text(moment, now, zone, _) if moment is not None else _("never (no days chosen)")
 
 
 def when_text(moment: datetime, now: datetime, zone: ZoneInfo, _: Words = ENGLISH) -> str:
@@ -612,18 +740,36 @@ def days_text(days: Weekdays, _: Words = ENGLISH) -> str:
     return ", ".join(parts)
 
 
-def nudges_set(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
-    return (
-        f"🚶 Stand-up nudges every {window.every_minutes} min, "
-        f"{window.start.strftime('%H:%M')}-{window.end.strftime('%H:%M')}, {days_text(days)}.\n"
-        f"Next: {next_when or 'never (no days chosen)'}. I skip a nudge if you moved recently."
-    )
+def _window_text(window: NudgeWindow, _: Words) -> str:
+    return f"{_.time(window.start)}-{_.time(window.end)}"
 
 
-def turned_off(kind: Kind, existed: bool) -> str:
-    if kind is Kind.DAILY:
-        return "Daily reminder off." if existed else "You had no daily reminder."
-    return "Stand-up nudges off." if existed else "Stand-up nudges weren't on."
+def nudges_set(outcome: NudgesSet, _: Words = ENGLISH) -> str:
+    text = "🚶 " + _(
+        "Stand-up nudges every {minutes} min, {hours}, {days}.",
+        minutes=outcome.window.every_minutes, hours=_window_text(outcome.window, _), days=days_text(outcome.days, _),
+    ) + "\n" + _("Next: {when}.", when=_next(outcome.next_due, outcome.now, outcome.zone, _))
+    text += " " + _("I skip a nudge if you moved recently.")
+    if outcome.zone_hint is not None:
+        text += "\n\n" + timezone_hint(outcome.zone_hint, _)
+    return text
+
+
+def turned_off(outcome: TurnedOff, _: Words = ENGLISH) -> str:
+    if outcome.kind is Kind.DAILY:
+        if not outcome.count:
+            return _("You had no daily reminder.")
+        return _.plural("Daily reminder off.", "All {count} daily reminders off.", outcome.count)
+    return _("Stand-up nudges off.") if outcome.count else _("Stand-up nudges weren't on.")
+
+
+def removed(at: time | None, was_there: bool, _: Words = ENGLISH) -> str:
+    """The toast of a remove button under /reminders."""
+    if not was_there:
+        return _("Already removed.")
+    if at is None:
+        return _("Stand-up nudges off.")
+    return _("Removed the {time} reminder.", time=_.time(at))
 
 
 def timezone_hint(zone: str, _: Words = ENGLISH) -> str:
@@ -632,104 +778,132 @@ def timezone_hint(zone: str, _: Words = ENGLISH) -> str:
     ) + "</i>"
 
 
-def timezone_set(zone: str, local_now: str, has_reminders: bool) -> str:
-    text = f"🌍 Time zone set to {escape(zone)} (it's {local_now} there now)."
-    if has_reminders:
-        text += " Your reminders follow it."
+def timezone_set(outcome: TimezoneSet, _: Words = ENGLISH) -> str:
+    text = "🌍 " + _(
+        "Time zone set to {zone} (it's {time} there now).", zone=escape(outcome.zone), time=_.time(outcome.local_now)
+    )
+    if outcome.has_reminders:
+        text += " " + _("Your reminders follow it.")
     return text
 
 
-def timezone_unknown(typed: str, suggestions: tuple[ZoneChoice, ...], reason: str | None = None) -> str:
+def timezone_unknown(
+    typed: str, suggestions: tuple[ZoneChoice, ...], reason: Problem | None = None, _: Words = ENGLISH
+) -> str:
     shown_text = escape(" ".join(typed.split())[:40])
-    if reason:
-        text = f"I can't use “{shown_text}”: {escape(reason)}. Send your city instead, it follows daylight saving."
-    else:
-        text = f"I don't know a time zone or city called “{shown_text}”."
-    if suggestions:
-        text += " Did you mean: " + ", ".join(f"{escape(s.place)} ({escape(s.zone)})" for s in suggestions) + "?"
-    return text + "\n\n" + TIMEZONE_EXAMPLES
-
-
-def timezone_reading(found: ZoneFound) -> str:
-    """After "Time zone set": how the text was read, and a warning for a fixed offset."""
-    if found.fixed_offset is not None:
-        if found.zone == "UTC" or found.zone.startswith("Etc/"):
-            where = ""
-            if found.zone.startswith("Etc/GMT"):
-                where = f" (the name {escape(found.zone)} has its sign reversed, by convention)"
-            return (
-                f"\n⚠️ {escape(found.fixed_offset)} is a fixed offset{where}: it won't follow daylight saving. "
-                "If your clocks change in summer, send /timezone and your city instead."
-            )
-        return (
-            f"\n⚠️ For {escape(found.fixed_offset)} I use {escape(found.zone)} ({escape(found.place or '')}), "
-            "which keeps that offset all year: no daylight saving. "
-            "If your clocks change in summer, send /timezone and your city instead."
+    if reason is not None:
+        text = _(
+            "I can't use “{typed}”: {reason}. Send your city instead, it follows daylight saving.",
+            typed=shown_text, reason=problem_text(reason, _),
         )
+    else:
+        text = _("I don't know a time zone or city called “{typed}”.", typed=shown_text)
+    if suggestions:
+        places = ", ".join(f"{escape(s.place)} ({escape(s.zone)})" for s in suggestions)
+        text += " " + _("Did you mean: {places}?", places=places)
+    return text + "\n\n" + timezone_examples(_)
+
+
+def timezone_reading(found: ZoneFound, _: Words = ENGLISH) -> str:
+    """After "Time zone set": how the text was read, and a warning for a fixed offset."""
+    instead = _("If your clocks change in summer, send /timezone and your city instead.")
+    if found.fixed_offset is not None:
+        offset = escape(found.fixed_offset)
+        if found.zone == "UTC" or found.zone.startswith("Etc/"):
+            if found.zone.startswith("Etc/GMT"):
+                fixed = _(
+                    "{offset} is a fixed offset (the name {zone} has its sign reversed, by convention): "
+                    "it won't follow daylight saving.", offset=offset, zone=escape(found.zone),
+                )
+            else:
+                fixed = _("{offset} is a fixed offset: it won't follow daylight saving.", offset=offset)
+            return f"\n⚠️ {fixed} {instead}"
+        kept = _(
+            "For {offset} I use {zone} ({place}), which keeps that offset all year: no daylight saving.",
+            offset=offset, zone=escape(found.zone), place=escape(found.place or ""),
+        )
+        return f"\n⚠️ {kept} {instead}"
     if found.place is not None:
-        return f"\n📍 Read as {escape(found.place)}. Wrong place? Add the country or US state after a comma."
+        read = _("Read as {place}. Wrong place? Add the country or US state after a comma.", place=escape(found.place))
+        return f"\n📍 {read}"
     return ""
 
 
-def timezone_question(question: ZoneQuestion, now: datetime) -> str:
+def timezone_question(question: ZoneQuestion, now: datetime, _: Words = ENGLISH) -> str:
     """Which zone for an abbreviation or a country with several: names each, with its time now."""
     def line(choice: ZoneChoice) -> str:
-        local = now.astimezone(ZoneInfo(choice.zone)).strftime("%H:%M")
-        return f"{escape(choice.place)} ({escape(choice.zone)}), now {local}"
+        local = _.time(now.astimezone(ZoneInfo(choice.zone)).time())
+        return _("{place} ({zone}), now {time}", place=escape(choice.place), zone=escape(choice.zone), time=local)
 
+    typed = escape(question.typed)
     if len(question.choices) == 1:
-        return f"🌍 {escape(question.typed)} → {line(question.choices[0])}. Use it?"
+        return "🌍 " + _("{typed} → {choice}. Use it?", typed=typed, choice=line(question.choices[0]))
     lines = "\n".join(f"• {line(c)}" for c in question.choices)
-    return f"🌍 {escape(question.typed)} could be:\n{lines}\nWhich one?"
+    return "🌍 " + _("{typed} could be:", typed=typed) + f"\n{lines}\n" + _("Which one?")
 
 
-def timezone_choice_button(choice: ZoneChoice, now: datetime, only: bool) -> str:
-    local = now.astimezone(ZoneInfo(choice.zone)).strftime("%H:%M")
+def timezone_choice_button(choice: ZoneChoice, now: datetime, only: bool, _: Words = ENGLISH) -> str:
+    place = choice.place.split(",")[0]
     if only:
-        return f"✅ Yes, {choice.place.split(',')[0]} time"
-    return f"{choice.place.split(',')[0]} · {local}"
+        return "✅ " + _("Yes, {place} time", place=place)
+    return f"{place} · {_.time(now.astimezone(ZoneInfo(choice.zone)).time())}"
 
 
-def timezone_prompt() -> str:
-    return "Send /timezone and your city (like /timezone Berlin), or tap the button to share your location."
+def timezone_prompt(_: Words = ENGLISH) -> str:
+    return _("Send /timezone and your city (like /timezone Berlin), or tap the button to share your location.")
 
 
-def location_unknown() -> str:
-    return "I couldn't find a time zone at that spot. Try /timezone and your city instead."
+def location_unknown(_: Words = ENGLISH) -> str:
+    return _("I couldn't find a time zone at that spot. Try /timezone and your city instead.")
 
 
-def daily_line(local_time: str, days: Weekdays, next_when: str | None, routine: Routine | None) -> str:
-    """``routine``: the one the reminder offers (None: the one the user last finished)."""
-    offer = f"<b>{escape(routine.title)}</b>" if routine is not None else "your last finished routine"
-    return f"⏰ Daily reminder: {local_time}, {days_text(days)} (next: {next_when or 'never'}), {offer}"
+def overview(view: Overview, book: RoutineBook, _: Words = ENGLISH) -> str:
+    """/reminders: every schedule with when it next comes, the zone, a pause."""
+    def next_time(moment: datetime | None) -> str:
+        return when_text(moment, view.now, view.zone, _) if moment is not None else _("never")
 
-
-def nudge_line(window: NudgeWindow, days: Weekdays, next_when: str | None) -> str:
-    return (
-        f"🚶 Nudges: every {window.every_minutes} min, {window.start.strftime('%H:%M')}-"
-        f"{window.end.strftime('%H:%M')}, {days_text(days)} (next: {next_when or 'never'})"
-    )
-
-
-def snooze_line(next_when: str | None) -> str:
-    return f"💤 Snoozed reminder: {next_when or 'soon'}"
-
-
-def overview(lines: list[str], zone: str, zone_is_default: bool, paused_until: str | None) -> str:
-    body = "\n".join(lines) if lines else "No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60."
-    zone_line = f"Time zone: {escape(zone)}" + (" (default; change with /timezone)" if zone_is_default else "")
-    text = f"<b>Your reminders</b>\n{body}\n\n{zone_line}"
-    if paused_until:
-        text += f"\n⏸ Paused until {paused_until} (/pause off to resume)."
+    lines = []
+    for daily in view.dailies:
+        if daily.routine is not None:
+            offer = "<b>" + escape(book.in_language(daily.routine, _.language).title) + "</b>"
+        else:
+            offer = _("your last finished routine")
+        lines.append("⏰ " + _(
+            "Daily reminder: {time}, {days} (next: {when}), {routine}",
+            time=_.time(daily.at), days=days_text(daily.days, _), when=next_time(daily.next_due), routine=offer,
+        ))
+    if view.nudges is not None:
+        lines.append("🚶 " + _(
+            "Nudges: every {minutes} min, {hours}, {days} (next: {when})",
+            minutes=view.nudges.window.every_minutes, hours=_window_text(view.nudges.window, _),
+            days=days_text(view.nudges.days, _), when=next_time(view.nudges.next_due),
+        ))
+    for snooze in view.snoozes:
+        when = when_text(snooze.next_due, view.now, view.zone, _) if snooze.next_due else _("soon")
+        lines.append("💤 " + _("Snoozed reminder: {when}", when=when))
+    empty = _("No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60.")
+    body = empty if view.empty else "\n".join(lines)
+    zone = escape(view.zone_name)
+    if view.zone_is_default:
+        zone_line = _("Time zone: {zone} (default; change with /timezone)", zone=zone)
+    else:
+        zone_line = _("Time zone: {zone}", zone=zone)
+    text = "<b>" + _("Your reminders") + f"</b>\n{body}\n\n{zone_line}"
+    if view.paused_until is not None:
+        until = when_text(view.paused_until, view.now, view.zone, _)
+        text += "\n⏸ " + _("Paused until {when} (/pause off to resume).", when=until)
+    if view.dailies or view.nudges is not None:
+        text += "\n" + _("Tap 🗑 to remove one; /remind adds another.")
     return text
 
 
-def paused(until_when: str | None) -> str:
-    return f"⏸ Reminders and nudges paused until {until_when}. /pause off ends it sooner."
+def paused(outcome: Paused, _: Words = ENGLISH) -> str:
+    until = when_text(outcome.until, outcome.now, outcome.zone, _)
+    return "⏸ " + _("Reminders and nudges paused until {when}. /pause off ends it sooner.", when=until)
 
 
-def resumed(was_paused: bool) -> str:
-    return "▶️ Reminders are back on." if was_paused else "Reminders weren't paused."
+def resumed(outcome: Resumed, _: Words = ENGLISH) -> str:
+    return "▶️ " + _("Reminders are back on.") if outcome.was_paused else _("Reminders weren't paused.")
 
 
 def _late_note(late: timedelta, _: Words) -> str:
@@ -771,9 +945,9 @@ def onboarding_zone(_: Words = ENGLISH) -> str:
 
 
 
-def snoozed_note(until_when: str | None, _: Words = ENGLISH) -> str:
+def snoozed_note(snoozed: SnoozedUntil, _: Words = ENGLISH) -> str:
     """On a reminder that was snoozed: when it comes back."""
-    return "💤 " + _("Snoozed until {when}.", when=until_when)
+    return "💤 " + _("Snoozed until {when}.", when=when_text(snoozed.until, snoozed.now, snoozed.zone, _))
 
 
 def toast(result: Toast, _: Words = ENGLISH) -> str | None:
@@ -781,7 +955,7 @@ def toast(result: Toast, _: Words = ENGLISH) -> str | None:
     if result is None:
         return None
     if isinstance(result, SnoozedUntil):
-        return _("Snoozed until {when}", when=result.when)
+        return _("Snoozed until {when}", when=when_text(result.until, result.now, result.zone, _))
     return {
         Notice.EXPIRED: _("That button has expired."),
         Notice.NOT_YOURS: _("That button belongs to someone else."),
@@ -802,26 +976,37 @@ def toast(result: Toast, _: Words = ENGLISH) -> str | None:
 
 # -- traffic, groups, edits ------------------------------------------------------------------------
 
-SLOW_DOWN = "Easy there - that's a lot of messages at once. I'll skip a few; give me a few seconds."
-SLOW_DOWN_TOAST = "Too many taps at once - give me a few seconds."
-EDITS_NOT_READ = "✏️ I only read new messages, not edits. Send it again as a new message."
-GROUP_INTRO = (
-    "🧘 I'm Limber, a stretching coach for desk workers. Routines, reminders and your progress "
-    "are personal, so they live in a private chat with me."
-)
-BUTTON_OPEN_PRIVATE_CHAT = "Open a private chat"
-TOAST_USE_PRIVATE_CHAT = "Routines run in a private chat with me."
+def slow_down(_: Words = ENGLISH) -> str:
+    return _("Easy there - that's a lot of messages at once. I'll skip a few; give me a few seconds.")
 
 
-def group_pointer(command: str) -> str:
+def slow_down_toast(_: Words = ENGLISH) -> str:
+    return _("Too many taps at once - give me a few seconds.")
+
+
+def edits_not_read(_: Words = ENGLISH) -> str:
+    return "✏️ " + _("I only read new messages, not edits. Send it again as a new message.")
+
+
+def group_intro(_: Words = ENGLISH) -> str:
+    return "🧘 " + _(
+        "I'm Limber, a stretching coach for desk workers. Routines, reminders and your progress "
+        "are personal, so they live in a private chat with me."
+    )
+
+
+def group_pointer(command: str, _: Words = ENGLISH) -> str:
     shown = escape(command[:32])
-    return f"/{shown} is personal, so it works in a private chat with me. Nothing here was changed."
+    return _("/{command} is personal, so it works in a private chat with me. Nothing here was changed.",
+             command=shown)
 
 
-# Button labels.
-BUTTON_CONTINUE = "▶️ Continue"
-BUTTON_START_OVER = "🔄 Start over"
-BUTTON_SHARE_LOCATION = "📍 Share my location"
+def button_open_private_chat(_: Words = ENGLISH) -> str:
+    return _("Open a private chat")
+
+
+def toast_use_private_chat(_: Words = ENGLISH) -> str:
+    return _("Routines run in a private chat with me.")
 
 
 def landmark_buttons(_: Words) -> dict[str, str]:

@@ -139,10 +139,11 @@ class Coach:
             if active is not None:
                 current = self._routine_of(active)
                 if current is not None:
+                    _ = await self._words(user_id)
                     self._messenger.post(
                         chat_id,
-                        texts.in_progress(current, active),
-                        keyboards.continue_or_start_over(active, routine),
+                        texts.in_progress(self._in(current, _), active, _),
+                        keyboards.continue_or_start_over(active, routine, _),
                     )
                     return
                 await self._save(machine.abandon(active, self._clock.now()), None)
@@ -268,10 +269,11 @@ class Coach:
                     if stored is None:
                         return Notice.SAVED  # this very message was stored before
                     chat_id = self._chat_of(found, user_id)
+                    _ = await self._words(user_id)
                     if doubted is not None:
-                        self._ask_what_was_meant(chat_id, stored, reach, doubted)
+                        self._ask_what_was_meant(chat_id, stored, reach, doubted, _)
                     else:
-                        self._messenger.post(chat_id, texts.reach_logged_outside(reach))
+                        self._messenger.post(chat_id, texts.reach_logged_outside(reach, _))
                     return Notice.SAVED
                 return found if isinstance(found, Notice) else Notice.STALE_STEP
             session, routine = found
@@ -299,12 +301,13 @@ class Coach:
                         user_id, session.id, now, reach, phase, source, confirmed=doubted is None
                     )
                 moved_on = await self._save(moved_on, routine)
+            _ = await self._words(user_id)
             if doubted is not None and stored is not None and reach is not None:
-                self._ask_what_was_meant(session.chat_id, stored, reach, doubted)
+                self._ask_what_was_meant(session.chat_id, stored, reach, doubted, _)
             # Acknowledged on the card itself (an edit, no new notification): during the hold
             # the card keeps its countdown and buttons; after it, the question's buttons go.
             holding = not events
-            noted = texts.reach_noted(reach, correctable=holding)
+            noted = texts.reach_noted(reach, correctable=holding, _=_)
             if holding:
                 self._noted[session.id] = (step_index, noted)
             await self._show_pose_in_place(
@@ -346,11 +349,13 @@ class Coach:
             )
         return Notice.THANKS
 
-    def _ask_what_was_meant(self, chat_id: int, measurement_id: int, reach: Reach, doubted: Doubt) -> None:
+    def _ask_what_was_meant(
+        self, chat_id: int, measurement_id: int, reach: Reach, doubted: Doubt, _: Words
+    ) -> None:
         self._messenger.post(
             chat_id,
-            texts.did_you_mean(reach, doubted),
-            keyboards.did_you_mean(measurement_id, reach, doubted.suggestion_cm),
+            texts.did_you_mean(reach, doubted, _),
+            keyboards.did_you_mean(measurement_id, reach, doubted.suggestion_cm, _),
         )
 
     async def active_session(self, user_id: int) -> Session | None:
@@ -514,7 +519,8 @@ class Coach:
                 return False
             session, events = machine.restore(session, routine, now)
             session = await self._save(session, routine)
-            note = texts.restored_note(routine.step(session.step_index))
+            _ = await self._words(session.user_id)
+            note = texts.restored_note(self._in(routine, _).step(session.step_index), _)
             await self._announce(session, routine, events, note=note)
             return True
 

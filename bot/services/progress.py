@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import UTC, datetime
@@ -14,10 +13,8 @@ from bot.domain.clock import Clock
 from bot.domain.reach import MAX_CM, MIN_CM, Reach, progress
 from bot.domain.routines import RoutineBook
 from bot.domain.session import held_enough
-from bot.presentation import keyboards, texts
-from bot.presentation.chart import reach_chart
-from bot.presentation.keyboards import Keyboard
 from bot.services.doubts import doubt_about
+from bot.services.notices import HistoryView, ProgressView, ReachLogged
 from bot.services.repositories import FinishedSession, MeasurementStore, SessionStore, UserDataStore, UserStore
 
 HISTORY_LENGTH = 10
@@ -57,7 +54,7 @@ class ProgressReport:
 
     async def log(
         self, user_id: int, chat_id: int, first_name: str, reach: Reach, source: str | None = None
-    ) -> tuple[str, Keyboard | None]:
+    ) -> ReachLogged:
         """`/reach` outside a routine: a measurement of its own, and the answer to show.
         ``source`` names the message it came from, so the same message handled twice stores it
         once. A value far from the user's recent ones is kept but asked about."""
@@ -68,11 +65,11 @@ class ProgressReport:
             user_id, None, now, reach, "single", source, confirmed=doubted is None
         )
         if doubted is not None and stored is not None:
-            return texts.did_you_mean(reach, doubted), keyboards.did_you_mean(stored, reach, doubted.suggestion_cm)
-        return texts.reach_logged_outside(reach), None
+            return ReachLogged(reach, doubted, stored)
+        return ReachLogged(reach)
 
-    async def settle_doubt(self, user_id: int, answer: SettleDoubt) -> str | None:
-        """"Did you mean ...?" answered: the text the question becomes, or None if there is
+    async def settle_doubt(self, user_id: int, answer: SettleDoubt) -> Reach | None:
+        """"Did you mean ...?" answered: the value as it now stands, or None if there is
         nothing to settle (already answered, or deleted)."""
         cm = answer.tenths / 10 if answer.tenths is not None else None
         if cm is not None and not MIN_CM <= cm <= MAX_CM:  # buttons only offer values in range
@@ -82,36 +79,25 @@ class ProgressReport:
         settled = next(
             (m for m in await self._measurements.measurements_of(user_id) if m.id == answer.measurement_id), None
         )
-        return texts.doubt_settled(settled.reach) if settled is not None else None
+        return settled.reach if settled is not None else None
 
-    async def summary(self, user_id: int) -> tuple[str, bytes | None]:
-        """The /progress text, and a chart when there is anything to draw."""
+    async def summary(self, user_id: int) -> ProgressView:
+        """What /progress shows: the numbers, and the measurements to chart."""
         zone = await self._zone(user_id)
         measurements = await self._measurements.measurements_of(user_id)
         finished = [
             done.ended_at for done in await self._sessions.finished_sessions(user_id) if self._counts(done)
         ]
-        report = progress(measurements, finished, self._clock.now(), zone)
-        text = texts.progress(report, zone)
-        chart = None
-        if any(m.reach.cm is not None for m in measurements):
-            # Drawing takes a tenth of a second or more: never on the event loop, where it
-            # would hold up every other chat.
-            chart = await asyncio.to_thread(reach_chart, measurements, zone)
-        return text, chart
+        return ProgressView(progress(measurements, finished, self._clock.now(), zone), measurements, zone)
 
-    async def history(self, user_id: int) -> str:
+    async def history(self, user_id: int) -> HistoryView:
         zone = await self._zone(user_id)
         measurements = await self._measurements.measurements_of(user_id)
         check_ins = [
-            (record.ended_at, self._title(record.routine_id), record.feeling)
+            (record.ended_at, record.routine_id, record.feeling)
             for record in (await self._sessions.check_ins(user_id))[-CHECK_INS_SHOWN:]
         ]
-        return texts.history(measurements[-HISTORY_LENGTH:], len(measurements), zone, check_ins)
-
-    def _title(self, routine_id: str) -> str:
-        routine = self._routines.get(routine_id)
-        return routine.title if routine is not None else routine_id
+        return HistoryView(measurements[-HISTORY_LENGTH:], len(measurements), zone, check_ins)
 
     async def export_csv(self, user_id: int) -> bytes | None:
         """Everything stored about the user as one CSV: profile, schedules, reminders sent,

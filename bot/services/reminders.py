@@ -33,7 +33,21 @@ from bot.presentation import keyboards, texts
 from bot.presentation.i18n import Words
 from bot.services.languages import Languages
 from bot.services.messenger import Messenger
-from bot.services.notices import Notice, ReminderSet, SnoozedUntil
+from bot.services.notices import (
+    DailyEntry,
+    Notice,
+    NudgeEntry,
+    NudgesSet,
+    Overview,
+    Paused,
+    ReminderSet,
+    Resumed,
+    SnoozedUntil,
+    SnoozeEntry,
+    TimezoneSet,
+    TooManyReminders,
+    TurnedOff,
+)
 from bot.services.repositories import (
     Claim,
     Delivery,
@@ -49,6 +63,9 @@ log = logging.getLogger(__name__)
 
 #: How many due schedules one sweep claims at most (the rest wait for the next sweep).
 SWEEP_BATCH = 5000
+#: Daily reminders one user can have: enough for a break every hour or two of a working day,
+#: few enough that the list fits one message and stays a coach, not an alarm clock.
+MAX_DAILY = 6
 SNOOZE_CHOICES = (15, 60)
 #: Reminder buttons older than this only get a toast (snoozing yesterday's reminder is odd).
 BUTTON_LIFETIME = timedelta(hours=12)
@@ -111,27 +128,35 @@ class Reminders:
 
     async def set_daily(
         self, user_id: int, chat_id: int, first_name: str, at: time, days: Weekdays, routine_id: str | None = None
-    ) -> ReminderSet:
-        """Set the user's daily reminder. With ``routine_id`` (a known id) it always offers that
-        routine; without, the routine the user last finished (else the default)."""
+    ) -> ReminderSet | TooManyReminders:
+        """Add a daily reminder at ``at`` beside the user's others, or change the days or routine
+        of the one already set for that time. With ``routine_id`` (a known id) it always offers
+        that routine; without, the routine the user last finished (else the default)."""
         chosen = self._routines.get(routine_id) if routine_id else None
+        slot = format_clock(at)
+        dailies = [row for row in await self._schedules.schedules_of(user_id) if row.kind == Kind.DAILY]
+        existing = next((row for row in dailies if row.slot == slot), None)
+        others = tuple(sorted(_clock(row.local_time) or time(0) for row in dailies if row.slot != slot))
+        if existing is None and len(dailies) >= MAX_DAILY:
+            return TooManyReminders(others)
         user = await self._user(user_id, chat_id, first_name)
         zone = self._zone(user)
         now = self._clock.now()
-        sent_before = await self._last_key(user_id, Kind.DAILY)
-        next_due = next_unsent_daily(now, at, days, zone, sent_before)
+        next_due = next_unsent_daily(now, at, days, zone, existing.last_key if existing else None)
         await self._schedules.save_schedule(
             ScheduleRow(
-                user_id, Kind.DAILY.value, format_clock(at), days.mask, None, None, None, next_due,
-                routine_id=chosen.id if chosen else None,
+                user_id, Kind.DAILY.value, slot, days.mask, None, None, None, next_due,
+                routine_id=chosen.id if chosen else None, slot=slot,
             )
         )
-        hint = self._default_zone if await self._zone_hint(user) else None  # said once, in the reply
-        return ReminderSet(at, days, chosen, self._routines.default, next_due, now, zone, hint)
+        hint = await self._zone_hint(user)  # said once, in the reply
+        return ReminderSet(
+            at, days, chosen, self._routines.default, next_due, now, zone, hint, others, existing is not None
+        )
 
     async def set_nudges(
         self, user_id: int, chat_id: int, first_name: str, window: NudgeWindow, days: Weekdays
-    ) -> str:
+    ) -> NudgesSet:
         user = await self._user(user_id, chat_id, first_name)
         zone = self._zone(user)
         now = self._clock.now()
@@ -142,55 +167,63 @@ class Reminders:
                 format_clock(window.end), window.every_minutes, next_due,
             )
         )
-        reply = texts.nudges_set(window, days, self._when(next_due, now, zone))
-        return reply + await self._zone_hint(user)
+        return NudgesSet(window, days, next_due, now, zone, await self._zone_hint(user))
 
-    async def turn_off(self, user_id: int, kind: Kind) -> str:
-        removed = await self._schedules.delete_schedule(user_id, kind.value)
+    async def turn_off(self, user_id: int, kind: Kind) -> TurnedOff:
+        """``/remind off``: every daily reminder (and a snooze of one); ``/nudges off``."""
+        count = sum(row.kind == kind for row in await self._schedules.schedules_of(user_id))
+        await self._schedules.delete_schedule(user_id, kind.value)
         if kind is Kind.DAILY:
             await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value)
-        return texts.turned_off(kind, removed)
+        return TurnedOff(kind, count)
 
-    async def overview(self, user_id: int) -> str:
+    async def remove(self, user_id: int, at: time | None) -> bool:
+        """A remove button under /reminders: the daily reminder set for ``at``, or (None) the
+        nudges. False: it was already gone."""
+        if at is None:
+            return await self._schedules.delete_schedule(user_id, Kind.NUDGE.value)
+        return await self._schedules.delete_schedule(user_id, Kind.DAILY.value, format_clock(at))
+
+    async def overview(self, user_id: int) -> Overview:
         user = await self._users.get_user(user_id)
         rows = await self._schedules.schedules_of(user_id) if user else []
-        zone_name = self._zone_name(user)
-        zone = ZoneInfo(zone_name)
         now = self._clock.now()
-        lines = []
+        dailies, nudges, snoozes = [], None, []
         for row in rows:
-            when = self._when(row.next_due_at, now, zone)
             if row.kind == Kind.DAILY:
                 # A chosen routine whose file is gone: the reminder offers the default instead.
                 chosen = self._chosen(row.routine_id) or (self._routines.default if row.routine_id else None)
-                lines.append(texts.daily_line(row.local_time or "", Weekdays(row.days), when, chosen))
+                dailies.append(DailyEntry(_clock(row.local_time) or time(0), Weekdays(row.days), row.next_due_at,
+                                          chosen))
             elif row.kind == Kind.NUDGE:
-                lines.append(texts.nudge_line(_window(row), Weekdays(row.days), when))
+                nudges = NudgeEntry(_window(row), Weekdays(row.days), row.next_due_at)
             else:
-                lines.append(texts.snooze_line(when))
+                snoozes.append(SnoozeEntry(row.next_due_at))
         paused = user.paused_until if user and user.paused_until and user.paused_until > now else None
-        return texts.overview(lines, zone_name, user is None or user.timezone is None,
-                              self._when(paused, now, zone) if paused else None)
+        return Overview(
+            tuple(sorted(dailies, key=lambda entry: entry.at)), nudges, tuple(snoozes),
+            self._zone_name(user), user is None or user.timezone is None, paused, now,
+        )
 
-    async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> str:
+    async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> TimezoneSet:
         await self._user(user_id, chat_id, first_name)
         await self._users.set_timezone(user_id, zone_name)
         await self._users.mark_timezone_hint_sent(user_id)
         rescheduled = await self._reschedule(user_id, ZoneInfo(zone_name))
-        local_now = self._clock.now().astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
-        return texts.timezone_set(zone_name, local_now, has_reminders=rescheduled > 0)
+        local_now = self._clock.now().astimezone(ZoneInfo(zone_name)).time()
+        return TimezoneSet(zone_name, local_now, has_reminders=rescheduled > 0)
 
-    async def pause(self, user_id: int, chat_id: int, first_name: str, until: datetime) -> str:
+    async def pause(self, user_id: int, chat_id: int, first_name: str, until: datetime) -> Paused:
         user = await self._user(user_id, chat_id, first_name)
         await self._users.set_paused_until(user_id, until)
-        return texts.paused(self._when(until, self._clock.now(), self._zone(user)))
+        return Paused(until, self._clock.now(), self._zone(user))
 
-    async def resume(self, user_id: int) -> str:
+    async def resume(self, user_id: int) -> Resumed:
         user = await self._users.get_user(user_id)
         was_paused = bool(user and user.paused_until and user.paused_until > self._clock.now())
         if user:
             await self._users.set_paused_until(user_id, None)
-        return texts.resumed(was_paused)
+        return Resumed(was_paused)
 
     # -- buttons under a reminder ----------------------------------------------------------------
 
@@ -217,10 +250,10 @@ class Reminders:
         await self._schedules.save_schedule(
             ScheduleRow(
                 user_id, Kind.SNOOZE.value, None, 0, None, None, None, until,
-                snoozed_kind=postponed, routine_id=offered,
+                snoozed_kind=postponed, routine_id=offered, slot=delivery.occurrence,
             )
         )
-        when = self._when(until, now, self._zone(user))
+        snoozed = SnoozedUntil(until, now, self._zone(user))
         # The reminder says on itself when it comes back, and keeps Start and Skip today.
         message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
@@ -229,10 +262,10 @@ class Reminders:
             self._messenger.edit(
                 delivery.chat_id,
                 message_id,
-                f"{text}\n\n{texts.snoozed_note(when, _)}",
+                f"{text}\n\n{texts.snoozed_note(snoozed, _)}",
                 keyboards.snoozed_buttons(delivery.id, _),
             )
-        return SnoozedUntil(when)
+        return snoozed
 
     async def skip_today(self, user_id: int, delivery_id: int) -> Notice:
         found = await self._fresh_reminder(user_id, delivery_id)
@@ -362,6 +395,7 @@ class Reminders:
             paused_until=row.paused_until,
             last_finished_at=row.last_finished_at,
             last_active_at=row.last_active_at,
+            since=_clock(row.since),
         )
         decision = decide(due, now)
         if decision.skip is not None:
@@ -370,6 +404,7 @@ class Reminders:
         return Claim(
             user_id=schedule.user_id,
             kind=schedule.kind,
+            slot=schedule.slot,
             was_due_at=schedule.next_due_at,
             next_due_at=decision.next_due_at,
             delivery=(row.chat_id, decision.key, decision.late_by.total_seconds(), kind) if decision.send else None,
@@ -439,12 +474,12 @@ class Reminders:
     def _zone(self, user: User) -> ZoneInfo:
         return ZoneInfo(self._zone_name(user))
 
-    async def _zone_hint(self, user: User) -> str:
-        """Once, tell a user without a zone of their own which one we are using."""
+    async def _zone_hint(self, user: User) -> str | None:
+        """Once, tell a user without a zone of their own which one we are using: that zone."""
         if user.timezone is not None or user.timezone_hint_sent:
-            return ""
+            return None
         await self._users.mark_timezone_hint_sent(user.user_id)
-        return "\n\n" + texts.timezone_hint(self._default_zone)
+        return self._default_zone
 
     async def _reschedule(self, user_id: int, zone: ZoneInfo) -> int:
         """Recompute every schedule of the user from now; returns how many there are."""
@@ -460,10 +495,6 @@ class Reminders:
                 next_due = row.next_due_at if row.next_due_at and row.next_due_at > now else None
             await self._schedules.save_schedule(replace(row, next_due_at=next_due))
         return len(rows)
-
-    async def _last_key(self, user_id: int, kind: Kind) -> str | None:
-        rows = await self._schedules.schedules_of(user_id)
-        return next((row.last_key for row in rows if row.kind == kind), None)
 
     async def _fresh_reminder(self, user_id: int, delivery_id: int) -> tuple[Delivery, User] | Notice:
         """The reminder behind a snooze or skip button and its user, unless the button is
@@ -482,8 +513,6 @@ class Reminders:
         if message_id:
             self._messenger.clear_buttons(delivery.chat_id, message_id)
 
-    def _when(self, moment: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
-        return texts.when_text(moment, now, zone) if moment else None
 
 
 def _delivery_kind(schedule: ScheduleRow) -> str:

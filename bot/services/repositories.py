@@ -61,6 +61,9 @@ class ScheduleRow:
     #: For a daily reminder: the routine the user chose (None: their last finished one); for a
     #: snooze: the routine the snoozed reminder offered.
     routine_id: str | None = None
+    #: Which of the user's schedules of this kind: a daily reminder's local time (a user can
+    #: have several), a snooze's postponed occurrence, "" for the nudges.
+    slot: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,8 @@ class DueRow:
     last_active_at: datetime | None
     #: The routine of the user's most recent finished session.
     last_routine_id: str | None = None
+    #: For a daily reminder: the user's previous daily reminder time of the day, if any.
+    since: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,7 @@ class Claim:
 
     user_id: int
     kind: str
+    slot: str
     was_due_at: datetime
     next_due_at: datetime | None
     #: Set when the occurrence goes out: (chat_id, occurrence key, late by seconds, what kind
@@ -207,7 +213,9 @@ class MeasurementStore(Protocol):
 
 class ScheduleStore(Protocol):
     async def save_schedule(self, row: ScheduleRow) -> None: ...
-    async def delete_schedule(self, user_id: int, kind: str) -> bool: ...
+    async def delete_schedule(self, user_id: int, kind: str, slot: str | None = None) -> bool:
+        """Delete the user's schedule of that kind and slot (every one of the kind: no slot)."""
+        ...
     async def schedules_of(self, user_id: int) -> list[ScheduleRow]: ...
     async def claim_due(self, now: datetime, limit: int, decide: Callable[[DueRow], Claim]) -> tuple[int, int]:
         """Decide about up to ``limit`` due schedules and write the claims, atomically; returns

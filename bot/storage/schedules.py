@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Row, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.services.repositories import Claim, Delivery, DueRow, ScheduleRow
 from bot.storage import dialect
@@ -32,12 +33,13 @@ class ScheduleRepository:
             "routine_id",
         )
         self._upsert = insert.on_conflict_do_update(
-            index_elements=[schedules.c.user_id, schedules.c.kind],
+            index_elements=[schedules.c.user_id, schedules.c.kind, schedules.c.slot],
             set_={column: insert.excluded[column] for column in changing},
         )
         mine = sessions.c.user_id == schedules.c.user_id
         last_started = select(func.max(sessions.c.started_at)).where(mine).scalar_subquery()
         last_ended = select(func.max(sessions.c.ended_at)).where(mine).scalar_subquery()
+        other = aliased(schedules)
         self._due = (
             select(
                 schedules,
@@ -61,6 +63,15 @@ class ScheduleRepository:
                     func.coalesce(last_ended, 0),
                     func.coalesce(users.c.moved_at, 0),
                 ).label("last_active_at"),
+                # The user's daily reminder before this one in the day ("HH:MM" sorts as time).
+                select(func.max(other.c.local_time))
+                .where(
+                    other.c.user_id == schedules.c.user_id,
+                    other.c.kind == "daily",
+                    other.c.local_time < schedules.c.local_time,
+                )
+                .scalar_subquery()
+                .label("since"),
             )
             .join(users, users.c.user_id == schedules.c.user_id)
             .where(
@@ -86,6 +97,7 @@ class ScheduleRepository:
             .where(
                 schedules.c.user_id == bindparam("s_user"),
                 schedules.c.kind == bindparam("s_kind"),
+                schedules.c.slot == bindparam("s_slot"),
                 schedules.c.next_due_at == bindparam("was_due_at"),
             )
             .values(
@@ -97,19 +109,21 @@ class ScheduleRepository:
     async def save_schedule(self, row: ScheduleRow) -> None:
         await self._db.run(
             self._upsert,
-            {"user_id": row.user_id, "kind": row.kind, "local_time": row.local_time, "days": row.days,
+            {"user_id": row.user_id, "kind": row.kind, "slot": row.slot, "local_time": row.local_time,
+             "days": row.days,
              "window_start": row.window_start, "window_end": row.window_end, "every_minutes": row.every_minutes,
              "next_due_at": ts(row.next_due_at), "snoozed_kind": row.snoozed_kind, "routine_id": row.routine_id},
         )
 
-    async def delete_schedule(self, user_id: int, kind: str) -> bool:
-        return await self._db.run(
-            delete(schedules).where(schedules.c.user_id == user_id, schedules.c.kind == kind)
-        ) > 0
+    async def delete_schedule(self, user_id: int, kind: str, slot: str | None = None) -> bool:
+        statement = delete(schedules).where(schedules.c.user_id == user_id, schedules.c.kind == kind)
+        if slot is not None:
+            statement = statement.where(schedules.c.slot == slot)
+        return await self._db.run(statement) > 0
 
     async def schedules_of(self, user_id: int) -> list[ScheduleRow]:
         rows = await self._db.fetch_all(
-            select(schedules).where(schedules.c.user_id == user_id).order_by(schedules.c.kind)
+            select(schedules).where(schedules.c.user_id == user_id).order_by(schedules.c.kind, schedules.c.slot)
         )
         return [_schedule(row) for row in rows]
 
@@ -134,7 +148,7 @@ class ScheduleRepository:
             await self._db.run(
                 self._move_on,
                 [
-                    {"s_user": c.user_id, "s_kind": c.kind, "was_due_at": ts(c.was_due_at),
+                    {"s_user": c.user_id, "s_kind": c.kind, "s_slot": c.slot, "was_due_at": ts(c.was_due_at),
                      "s_next": ts(c.next_due_at), "s_key": c.delivery[1] if c.delivery else None}
                     for c in claims
                 ],
@@ -242,6 +256,7 @@ def _schedule(row: Row[Any]) -> ScheduleRow:
         last_key=row.last_key,
         snoozed_kind=row.snoozed_kind,
         routine_id=row.routine_id,
+        slot=row.slot,
     )
 
 
@@ -254,6 +269,7 @@ def _due(row: Row[Any]) -> DueRow:
         last_finished_at=dt(row.last_finished_at),
         last_active_at=dt(row.last_active_at or None),
         last_routine_id=row.last_routine_id,
+        since=row.since,
     )
 
 

@@ -109,6 +109,9 @@ schedules = Table(
     metadata,
     Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("kind", Text, primary_key=True),
+    #: Which one of the user's schedules of that kind: a daily reminder's local time ("10:30";
+    #: a user can have several), a snooze's postponed occurrence, "" for the nudges.
+    Column("slot", Text, primary_key=True, server_default=""),
     Column("local_time", Text),
     Column("days", Integer, nullable=False, server_default="31"),
     Column("window_start", Text),
@@ -220,7 +223,7 @@ leases = Table(
 USER_TABLES = {
     measurements: (measurements.c.taken_at, measurements.c.id),
     deliveries: (deliveries.c.due_at, deliveries.c.id),
-    schedules: (schedules.c.kind,),
+    schedules: (schedules.c.kind, schedules.c.slot),
     sessions: (sessions.c.started_at, sessions.c.id),
     users: (users.c.user_id,),
 }

@@ -18,6 +18,7 @@ from bot.domain.actions import (
     ReachAnswer,
     ReminderAction,
     ReminderVerb,
+    RemoveReminder,
     SessionAction,
     SettleDoubt,
     ShowRoutines,
@@ -59,7 +60,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case StartOver():
             toast = await found.coach.start_over(user.id, chat.id, user.first_name, action)
         case ShowRoutines():
-            follow_up = texts.routine_list(found.routines)
+            follow_up = texts.routine_list(found.routines, await words_for(update, context))
         case ReminderAction(delivery_id, verb):
             if verb is ReminderVerb.START:
                 delivery = await found.reminders.reminder_for(user.id, delivery_id)
@@ -84,6 +85,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
             await reply(update, context, texts.reminder_set(outcome, found.routines, await words_for(update, context)))
             return
+        case RemoveReminder(at):
+            await _reminder_removed(update, context, at)
+            return
         case AskTimezone():
             await query.answer()
             await ask_for_timezone(update, context)
@@ -101,7 +105,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             else:
                 toast = Notice.SAVED
                 if query.message is not None:
-                    found.messenger.edit(chat.id, query.message.message_id, settled, None)
+                    saved = texts.doubt_settled(settled, await words_for(update, context))
+                    found.messenger.edit(chat.id, query.message.message_id, saved, None)
         case ChooseLanguage(language):
             await _choice_made(update, context, choose_language(update, context, language))
             return
@@ -114,12 +119,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 found.messenger.clear_buttons(chat.id, query.message.message_id)
             if confirmed:
                 await found.progress.forget(user.id)
-            await reply(update, context, texts.FORGOTTEN if confirmed else texts.FORGET_CANCELLED)
+            await reply(update, context, texts.forgotten(confirmed, await words_for(update, context)))
             return
     words_ = await found.languages.words_of(user.id) if toast is not None else None
     await query.answer(texts.toast(toast, words_) if words_ is not None else None)
     if follow_up is not None:
-        await reply(update, context, follow_up, keyboards.routine_picker(found.routines))
+        picker = keyboards.routine_picker(found.routines, await words_for(update, context))
+        await reply(update, context, follow_up, picker)
+
+
+async def _reminder_removed(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time | None) -> None:
+    """A 🗑 button under /reminders: remove that one, say so, and redraw the list in place."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    assert query is not None and user is not None and chat is not None
+    found = services(context)
+    removed = await found.reminders.remove(user.id, at)
+    _ = await words_for(update, context)
+    await query.answer(texts.removed(at, removed, _))
+    if query.message is not None:
+        view = await found.reminders.overview(user.id)
+        found.messenger.edit(
+            chat.id, query.message.message_id, texts.overview(view, found.routines, _),
+            keyboards.reminder_removal(view, _),
+        )
 
 
 async def _choice_made(update: Update, context: ContextTypes.DEFAULT_TYPE, applied: Awaitable[bool]) -> None:

@@ -57,6 +57,13 @@ async def words_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Words
     return words(language)
 
 
+def telegram_words(update: Update) -> Words:
+    """Words in the language of the user's Telegram app, without asking the database: for a
+    group, a flood, or an error, where the stored choice may be out of reach or not worth it."""
+    user = update.effective_user
+    return words(negotiate(user.language_code if user is not None else None))
+
+
 async def reply(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: keyboards.Keyboard | None = None
 ) -> None:
@@ -75,7 +82,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         context,
         texts.welcome(user.first_name if user else "", found.routines, _),
-        keyboards.routine_picker(found.routines),
+        keyboards.routine_picker(found.routines, _),
     )
     # Reminder times are offered once the zone is known: asked first, offered after it is set.
     zone = await found.reminders.zone_chosen(user.id) if user is not None else None
@@ -92,12 +99,13 @@ async def ask_for_timezone(
     chat = update.effective_chat
     if chat is None:
         return
+    _ = await words_for(update, context)
     share = ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.BUTTON_SHARE_LOCATION, request_location=True)]],
+        [[KeyboardButton("📍 " + _("Share my location"), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await services(context).messenger.post_markup(chat.id, prompt or texts.timezone_prompt(), share)
+    await services(context).messenger.post_markup(chat.id, prompt or texts.timezone_prompt(_), share)
 
 
 async def offer_reminder_times(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str) -> None:
@@ -164,7 +172,7 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.edited_message
     text = (message.text or "").strip() if message is not None else ""
     if text.startswith("/") or any(ch.isdigit() for ch in text[:16]):
-        await reply(update, context, texts.EDITS_NOT_READ)
+        await reply(update, context, texts.edits_not_read(await words_for(update, context)))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -185,6 +193,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except Exception:
             pass
     try:
-        await reply(update, context, texts.something_went_wrong())
+        await reply(update, context, texts.something_went_wrong(telegram_words(update)))
     except Exception:
         log.warning("Could not tell the user about the error either")

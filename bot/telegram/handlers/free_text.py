@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot.domain.reach import ReachError, parse_reach
 from bot.domain.session import Session
 from bot.presentation import texts
-from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.common import reply, services, words_for
 
 #: "Not read yet" for the session argument below (None means "read: there is none").
 _UNREAD = object()
@@ -31,7 +31,7 @@ async def answer_open_question(
     try:
         reach = parse_reach(text)
     except ReachError as problem:
-        await reply(update, context, texts.reach_problem(str(problem)))
+        await reply(update, context, texts.reach_problem(problem, await words_for(update, context)))
         return True
     await coach.record_reach(
         user.id, session.id, session.step_index, reach, typed=True, source=source_of(update)
@@ -52,9 +52,12 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if await answer_open_question(update, context, text, session):
             return
         if _is_a_reach(text):
-            await reply(update, context, texts.REACH_OUTSIDE_ROUTINE)
+            await reply(update, context, texts.reach_outside_routine(await words_for(update, context)))
             return
-    await reply(update, context, texts.unexpected_message(coach.routine_in(session)))
+    _ = await words_for(update, context)
+    running = coach.routine_in(session)
+    shown = services(context).routines.in_language(running, _.language) if running is not None else None
+    await reply(update, context, texts.unexpected_message(shown, _))
 
 
 def source_of(update: Update) -> str:

@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.presentation import texts
-from bot.telegram.handlers.common import services
+from bot.telegram.handlers.common import services, telegram_words
 
 #: Commands a group may use; every other command of ours is personal.
 GROUP_COMMANDS = frozenset({"start", "help"})
@@ -32,13 +32,14 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
         await found.reminders.group_changed(chat.id, chat.type, chat.title or "", change.new_chat_member.status)
     elif update.callback_query is not None:
-        await update.callback_query.answer(texts.TOAST_USE_PRIVATE_CHAT)
+        await update.callback_query.answer(texts.toast_use_private_chat(telegram_words(update)))
     elif update.message is not None:
         command = _command_for_us(update, context.bot.username)
         if command is not None:
             link = f"https://t.me/{context.bot.username}?start=group"
-            button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BUTTON_OPEN_PRIVATE_CHAT, url=link)]])
-            text = texts.GROUP_INTRO if command in GROUP_COMMANDS else texts.group_pointer(command)
+            _ = telegram_words(update)
+            button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.button_open_private_chat(_), url=link)]])
+            text = texts.group_intro(_) if command in GROUP_COMMANDS else texts.group_pointer(command, _)
             await found.messenger.post_markup(chat.id, text, button)
     raise ApplicationHandlerStop
 

@@ -6,12 +6,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.presentation import keyboards, texts
-from bot.telegram.handlers.common import reply, services
+from bot.telegram.handlers.common import reply, services, words_for
 
 
 async def on_routines(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     routines = services(context).routines
-    await reply(update, context, texts.routine_list(routines), keyboards.routine_picker(routines))
+    _ = await words_for(update, context)
+    await reply(update, context, texts.routine_list(routines, _), keyboards.routine_picker(routines, _))
 
 
 async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,11 +23,12 @@ async def on_stretch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if context.args:
         routine = found.routines.get(context.args[0].lower())
         if routine is None:
+            _ = await words_for(update, context)
             await reply(
                 update,
                 context,
-                texts.unknown_routine(context.args[0]) + "\n\n" + texts.routine_list(found.routines),
-                keyboards.routine_picker(found.routines),
+                texts.unknown_routine(context.args[0], _) + "\n\n" + texts.routine_list(found.routines, _),
+                keyboards.routine_picker(found.routines, _),
             )
             return
     else:
@@ -39,4 +41,4 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None:
         return
     if not await services(context).coach.stop_current(user.id):
-        await reply(update, context, texts.nothing_to_stop())
+        await reply(update, context, texts.nothing_to_stop(await words_for(update, context)))
