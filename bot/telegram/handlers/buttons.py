@@ -30,7 +30,7 @@ from bot.domain.schedule import Weekdays
 from bot.presentation import keyboards, texts
 from bot.services.coach import landmark_reach
 from bot.services.notices import Notice, Toast
-from bot.telegram.handlers.common import ask_for_timezone, choose_language, reply, services, words_for
+from bot.telegram.handlers.common import ask_for_timezone, choose_language, reply, services, telegram_words, words_for
 from bot.telegram.handlers.reminders import confirm_timezone
 
 
@@ -41,7 +41,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = decode(query.data)
     if action is None or user is None or chat is None:
-        await query.answer(texts.toast(Notice.EXPIRED))
+        await query.answer(texts.toast(Notice.EXPIRED, telegram_words(update)))
         return
     found = services(context)
     toast: Toast = None
