@@ -265,3 +265,22 @@ def test_language_names_and_telegram_codes() -> None:
         "English", "Deutsch", "Español", "Português (Brasil)", "Русский"
     ]
     assert [telegram_code(code) for code in SHIPPED] == ["en", "de", "es", "pt", "ru"]
+
+
+@pytest.mark.parametrize(
+    ("language", "counts"),
+    [
+        # Counts that share a form in each language, and counts that do not.
+        ("en", {"day": (1,), "days": (0, 2, 5, 21)}),
+        ("de", {"Tag": (1,), "Tage": (0, 2, 5, 21)}),
+        ("ru", {"день": (1, 21, 101), "дня": (2, 3, 24), "дней": (0, 5, 11, 12, 25)}),
+        ("es", {"día": (1,), "días": (0, 2, 5, 21)}),
+        ("pt_BR", {"dia": (0, 1), "dias": (2, 5, 21)}),
+    ],
+)
+def test_plural_forms_follow_each_languages_rule(language: str, counts: dict[str, tuple[int, ...]]) -> None:
+    _ = words(language)
+    for form, numbers in counts.items():
+        for count in numbers:
+            streak = _.plural("Streak: {count} day.", "Streak: {count} days.", count)
+            assert re.search(rf"\b{count} {form}\b", streak), (count, streak)
