@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.presentation import texts
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.both_engines
@@ -115,3 +116,30 @@ async def test_a_german_user_goes_from_start_to_a_reminder_set_in_german(bot, te
     confirmation = await user.next_message("12:30")
     assert confirmation.text.startswith("⏰ Tägliche Erinnerung")
     assert "Mo.-Fr." in confirmation.text and "heute um 12:30" in confirmation.text
+
+
+async def test_a_german_user_manages_reminders_and_reads_progress_in_german(bot, telegram: FakeTelegram) -> None:
+    """The replies of /remind, /reminders and its remove buttons, /reach, /progress and a
+    typing mistake, all in German: no English sentence on the way."""
+    user = telegram.user(language_code="de")
+    for command in ("/remind 10:30", "/remind 15:00 Mo,Mi,Fr"):
+        await user.send(command)
+        await user.next_message("Tägliche Erinnerung")
+    await user.send("/remind 25:99")
+    assert (await user.next_message()).text.startswith("Hmm, ")
+    await user.send("/reminders")
+    listing = await user.next_message("Deine Erinnerungen")
+    assert "Tägliche Erinnerung: 10:30" in listing.text and "15:00, Mo., Mi., Fr." in listing.text
+    assert listing.buttons == ["🗑 10:30", "🗑 15:00"]
+    assert await user.toast(await user.press(listing, "10:30")) == "Erinnerung um 10:30 gelöscht."
+    await telegram.wait_until(lambda: listing.buttons == ["🗑 15:00"], what="the list redrawn in German")
+    assert listing.text.startswith("Deine Erinnerungen")
+
+    await user.send("/reach 12,5")
+    assert "12,5 cm über dem Boden" in (await user.next_message()).text
+    await user.send("/progress")
+    progress = await user.next_message("Dein Fortschritt")
+    assert "12,5 cm über dem Boden" in progress.text
+    chart = await telegram.wait_until(lambda: next((m for m in user.messages if m.kind == "photo"), None),
+                                      what="the chart")
+    assert chart.text and "Reach" not in chart.text and chart.text != texts.chart_caption()
