@@ -147,7 +147,9 @@ async def seed(database_url: str, users: int, due: datetime) -> None:
                 user_id = REMINDER_USERS_FROM + index
                 await stores.users.upsert_user(user_id, f"Reminded{index}", now)
                 await stores.schedules.save_schedule(
-                    ScheduleRow(user_id, Kind.DAILY.value, local_time, EVERY_DAY, None, None, None, due)
+                    ScheduleRow(
+                        user_id, Kind.DAILY.value, local_time, EVERY_DAY, None, None, None, due, slot=local_time
+                    )
                 )
     finally:
         await db.close()

@@ -83,7 +83,9 @@ async def seed_reminders(database_url: str, due: datetime) -> None:
                 user_id = FIRST_REMINDED + index
                 await stores.users.upsert_user(user_id, f"R{index}", due)
                 await stores.schedules.save_schedule(
-                    ScheduleRow(user_id, "daily", due.strftime("%H:%M"), 127, None, None, None, due)
+                    ScheduleRow(
+                        user_id, "daily", due.strftime("%H:%M"), 127, None, None, None, due, slot=due.strftime("%H:%M")
+                    )
                 )
     finally:
         await db.close()
