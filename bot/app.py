@@ -41,7 +41,7 @@ from bot.services.reminders import Reminders
 from bot.storage import Database, Repositories
 from bot.telegram import handlers
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.handlers.common import telegram_words
+from bot.telegram.handlers.common import words_without_query
 from bot.telegram.intake import ALLOWED_UPDATES, ChatOrderedProcessor, FloodGuard, Poller
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.retrying import backoff, retry_after_seconds
@@ -156,7 +156,7 @@ async def running(
         processor = ChatOrderedProcessor(
             concurrency=settings.update_concurrency,
             flood=FloodGuard(settings.flood_limit, settings.flood_period_seconds),
-            on_flood=lambda update: _slow_down(update, messenger),
+            on_flood=lambda update: _slow_down(update, messenger, languages),
             # A chat holding as many updates as one user may send per period is full.
             max_waiting_per_chat=settings.flood_limit,
         )
@@ -371,14 +371,15 @@ async def _wind_down(application: Application, processor: ChatOrderedProcessor) 
         await application.stop()
 
 
-async def _slow_down(update: Update, messenger: TelegramMessenger) -> None:
+async def _slow_down(update: Update, messenger: TelegramMessenger, languages: Languages) -> None:
     """The one warning a flooding user gets: a toast for a button, else a message (queued in
     the chat's order, not awaited: the dropped update is done either way)."""
     chat = update.effective_chat
+    _ = words_without_query(update, languages)
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.slow_down_toast(telegram_words(update)))
+        await update.callback_query.answer(texts.slow_down_toast(_))
     elif chat is not None:
-        messenger.post(chat.id, texts.slow_down(telegram_words(update)))
+        messenger.post(chat.id, texts.slow_down(_))
 
 
 async def _patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:

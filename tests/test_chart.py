@@ -245,3 +245,29 @@ def test_caption_is_one_short_sentence_about_the_chart() -> None:
     caption = texts.chart_caption()
     assert "noise" in caption and "up is further" in caption.lower()
     assert caption.count(".") == 1 and len(caption) < 200
+
+
+@pytest.mark.parametrize("language", ["de", "es", "pt_BR", "ru"])
+def test_the_chart_speaks_the_users_language(language: str) -> None:
+    from bot.presentation.i18n import words
+
+    english = draw_chart(chart_series(THREE_WEEKS, ZONE))
+    figure = draw_chart(chart_series(THREE_WEEKS, ZONE), words(language))
+    figure.canvas.draw()
+    english.canvas.draw()
+    axes, in_english = figure.axes[0], english.axes[0]
+
+    def shown(of) -> list[str]:  # type: ignore[no-untyped-def]
+        where = of.axes[0]
+        return [
+            where.get_title(), where.get_ylabel(), *(t.get_text() for t in where.texts),
+            *(t.get_text() for t in of.legends[0].get_texts()),
+            *(t.get_text() for t in where.get_yticklabels() if t.get_text() != "0"),
+        ]
+
+    for text, english_text in zip(shown(figure), shown(english), strict=True):
+        assert text and text != english_text, f"left in English: {text}"
+    # The legend still fits under the plot, whatever the language's word lengths.
+    box, page = figure.legends[0].get_window_extent(), figure.bbox
+    assert box.x0 >= page.x0 and box.x1 <= page.x1 and not box.overlaps(axes.get_window_extent())
+    assert in_english.get_title() == "Your reach"

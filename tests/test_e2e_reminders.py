@@ -53,20 +53,21 @@ async def test_set_a_reminder_receive_it_and_start_the_routine(bot, telegram: Fa
 
     # A second /remind adds a reminder beside the first, and says so: nothing is replaced.
     await user.send("/remind 15:00")
-    added = await user.next_message("Daily reminder set")
+    added = await user.next_message("Daily reminder added: 15:00")
     assert "Next: today 15:00" in added.text
-    assert "Your daily reminders: 12:30, 15:00." in added.text
+    assert "You now have 2 daily reminders: 12:30, 15:00." in added.text
+    assert "routine you last finished" not in added.text  # said with the first one already
 
 
 async def test_several_daily_reminders_are_listed_and_removed_one_by_one(bot, telegram: FakeTelegram, clock) -> None:
     user = telegram.user()
     for command in ("/remind 10:30", "/remind 15:00 every day", "/remind 17:30"):
         await user.send(command)
-        await user.next_message("Daily reminder set")
+        await user.next_message("Daily reminder")
     # The same time again changes that reminder's days; it adds nothing.
     await user.send("/remind 15:00 mon-fri")
     changed = await user.next_message("Daily reminder changed")
-    assert "15:00, Mon-Fri" in changed.text and "Your daily reminders: 10:30, 15:00, 17:30." in changed.text
+    assert "15:00, Mon-Fri" in changed.text and "You now have 3 daily reminders: 10:30, 15:00, 17:30." in changed.text
 
     at(clock, 5, 9, 0)
     await user.send("/reminders")
@@ -80,20 +81,26 @@ async def test_several_daily_reminders_are_listed_and_removed_one_by_one(bot, te
     # A second tap on a button of the old list removes nothing more.
     assert await user.toast(await user.press_data(listing, "del:1730")) == "Already removed."
 
-    # Each reminder comes once, at its time; stretching in between answers only the next one.
+    # Each reminder comes at its time. The routine started from the 10:30 one does not answer
+    # the 15:00 one...
     at(clock, 5, 10, 30)
-    await user.next_message("Time to stretch")
-    at(clock, 5, 11, 0)
-    await finish_quick_routine(user, clock)
+    morning = await user.next_message("Time to stretch")
+    await user.press(morning, "Start")
+    for step, seconds in (("1/3", 2), ("2/3", 1), ("3/3", 20)):
+        await user.next_message(step)
+        clock.advance(seconds)
+    await user.next_message("done!")
     at(clock, 5, 15, 0)
-    await bot.observe()
-    at(clock, 5, 17, 30)
-    await bot.observe()
-    assert len([m for m in user.messages if "Time to stretch" in m.text]) == 1
+    await user.next_message("Time to stretch")
+    # ... but a routine done on one's own shortly before it does; and a removed one never comes.
     at(clock, 6, 10, 30)
     await user.next_message("Time to stretch")
+    at(clock, 6, 14, 0)
+    await finish_quick_routine(user, clock)
     at(clock, 6, 15, 0)
-    await user.next_message("Time to stretch")
+    await bot.observe()
+    at(clock, 6, 17, 30)
+    await bot.observe()
     assert len([m for m in user.messages if "Time to stretch" in m.text]) == 3
 
 
@@ -101,12 +108,16 @@ async def test_a_seventh_daily_reminder_is_refused_and_nothing_changes(bot, tele
     user = telegram.user()
     for hour in range(9, 15):
         await user.send(f"/remind {hour}:00")
-        await user.next_message("Daily reminder set")
+        await user.next_message("Daily reminder")
     await user.send("/remind 16:00")
     refused = await user.next_message("You already have")
     assert "6 daily reminders (09:00, 10:00, 11:00, 12:00, 13:00, 14:00)" in refused.text
     await user.send("/reminders")
-    assert "16:00" not in (await user.next_message("Your reminders")).text
+    full = await user.next_message("Your reminders")
+    assert "16:00" not in full.text and "/remind adds another" not in full.text
+    # At the limit, one of the six can still be changed.
+    await user.send("/remind 9:00 every day")
+    assert "Daily reminder changed: 09:00, every day." in (await user.next_message()).text
     # /remind off turns every one of them off, and says how many.
     await user.send("/remind off")
     assert "All 6 daily reminders off." in (await user.next_message()).text
@@ -119,6 +130,40 @@ async def finish_quick_routine(user: FakeUser, clock: ManualClock) -> None:
         await user.next_message(step)
         clock.advance(seconds)
     await user.next_message("done!")
+
+
+async def test_each_reminder_snoozes_on_its_own_and_removing_one_drops_its_snooze(
+    bot, telegram: FakeTelegram, clock
+) -> None:
+    user = telegram.user()
+    for command in ("/remind 10:30", "/remind 10:45"):
+        await user.send(command)
+        await user.next_message()
+    at(clock, 5, 10, 30)
+    first = await user.next_message("Time to stretch")
+    assert await user.toast(await user.press(first, "1 h")) == "Snoozed until today 11:30"
+    at(clock, 5, 10, 45)
+    second = await user.next_message("Time to stretch")
+    assert await user.toast(await user.press(second, "15 min")) == "Snoozed until today 11:00"
+    at(clock, 5, 11, 0)
+    await user.next_message("Snoozed reminder")  # the second one is back; the first still snoozed
+    await user.send("/nudges 12-17 every 60")
+    await user.next_message("Stand-up nudges")
+    await user.send("/reminders")
+    listing = await user.next_message("Your reminders")
+    assert "💤 Snoozed reminder: today 11:30" in listing.text
+    assert listing.buttons == ["🗑 10:30", "🗑 10:45", "🗑 Nudges"]
+    # Removing the 10:30 reminder takes its snooze with it; removing the nudges stops them.
+    assert await user.toast(await user.press(listing, "10:30")) == "Removed the 10:30 reminder."
+    assert await user.toast(await user.press(listing, "Nudges")) == "Stand-up nudges off."
+    await telegram.wait_until(lambda: listing.buttons == ["🗑 10:45"], what="the list redrawn")
+    assert "Snoozed" not in listing.text and "Nudges" not in listing.text
+    at(clock, 5, 11, 31)
+    await bot.observe()
+    at(clock, 5, 13, 0)
+    await bot.observe()
+    assert len([m for m in user.messages if "Snoozed reminder" in m.text]) == 1
+    assert not [m for m in user.messages if "sitting a while" in m.text]
 
 
 async def first_reminder(user: FakeUser, clock: ManualClock, command: str = "/remind 12:30") -> Message:
@@ -383,10 +428,12 @@ async def test_onboarding_sets_a_reminder_in_two_taps(bot, telegram: FakeTelegra
     assert "Europe/Berlin" in (await user.next_message("Time zone set")).text
     offer = await user.next_message("Want a daily nudge")
     assert "Europe/Berlin time" in offer.text
-    await user.press(offer, "12:30")
-    assert "Daily reminder set: 12:30, Mon-Fri." in (await user.next_message()).text
     await user.press(offer, "Change my time zone")
     assert "share your location" in (await user.next_message()).text
+    await user.press(offer, "12:30")
+    assert "Daily reminder set: 12:30, Mon-Fri." in (await user.next_message()).text
+    # One tap, one reminder: the suggested times go, so a second tap cannot add another.
+    await telegram.wait_until(lambda: offer.buttons == [], what="the suggested times removed")
     # With a reminder set, a new zone is just confirmed: no second offer.
     await user.send("/timezone Paris")
     await user.next_message("Time zone set")

@@ -284,3 +284,27 @@ def test_plural_forms_follow_each_languages_rule(language: str, counts: dict[str
         for count in numbers:
             streak = _.plural("Streak: {count} day.", "Streak: {count} days.", count)
             assert re.search(rf"\b{count} {form}\b", streak), (count, streak)
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_the_example_commands_in_each_language_are_understood(language: str) -> None:
+    """What the bot suggests typing (in its examples and its command menu) is what it reads."""
+    from bot.domain.schedule_input import parse_nudges, parse_pause, parse_remind
+
+    _ = words(language)
+    ids = list(load_routines())
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    parsers = {
+        "/remind": lambda args: parse_remind(args, ids),
+        "/nudges": parse_nudges,
+        "/pause": lambda args: parse_pause(args, now, ZoneInfo("UTC")),
+    }
+    examples = [texts.remind_examples(_), texts.nudge_examples(_), texts.pause_examples(_)]
+    lines = [line for text in examples for line in text.splitlines()[1:]]
+    # The menu's descriptions: "... e.g. /remind 12:30 or /remind 12:30 desk-break".
+    for _name, description in texts.commands(_):
+        lines += re.findall(r"(/(?:remind|nudges|pause)(?: [^\s,/]+)+?)(?=,| \S+ /|$| \()", description)
+    assert len(lines) >= 14
+    for line in lines:
+        command, *args = line.split(" (")[0].split()
+        parsers[command](args)  # raises, naming the line, if the bot would not understand it

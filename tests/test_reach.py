@@ -101,6 +101,14 @@ def test_landmarks(text: str, landmark: Landmark) -> None:
     assert parse_reach(text).landmark is landmark
 
 
+def test_every_landmark_word_is_read_as_its_landmark() -> None:
+    """No word is taken apart by another rule (as "canelas" was by the "ca." of "about")."""
+    from bot.domain.reach import _LANDMARK_WORDS
+
+    for word, landmark in _LANDMARK_WORDS.items():
+        assert parse_reach(word).landmark is landmark, word
+
+
 def test_touching_is_zero_either_way() -> None:
     assert parse_reach("floor") == Reach(cm=0.0, landmark=Landmark.FLOOR)
     assert parse_reach("0 cm") == Reach(cm=0.0, landmark=Landmark.FLOOR)

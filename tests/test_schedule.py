@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.schedule import (
     DueSchedule,
     Kind,
@@ -177,17 +179,29 @@ def test_no_daily_reminder_after_a_finished_routine_that_local_day() -> None:
     assert decide(yesterday, yesterday.due_at).send
 
 
-def test_with_two_reminders_a_day_stretching_answers_only_the_next_one() -> None:
-    # Reminders at 10:30 and 15:00. Stretching at 09:00 answers the 10:30 one; not the 15:00.
+@pytest.mark.parametrize(
+    ("finished", "sent"),
+    [
+        ((9, 0), True),  # before the 10:30 reminder: that one is answered, not the 15:00 one
+        ((10, 45), True),  # the routine the 10:30 reminder started: the 15:00 one still comes
+        ((12, 40), True),  # in the first half of the time between the two
+        ((12, 45), False),  # from the half-way point on, it answers the 15:00 one
+        ((14, 0), False),
+    ],
+)
+def test_with_two_reminders_a_day_a_routine_answers_the_one_it_is_nearest(
+    finished: tuple[int, int], sent: bool
+) -> None:
     afternoon = local(BERLIN, 2026, 3, 2, 15, 0)
-    early = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
-                last_finished_at=local(BERLIN, 2026, 3, 2, 9, 0))
-    assert decide(early, afternoon).send
-    # Stretching at 11:00, after the 10:30 reminder, answers the 15:00 one.
-    after_first = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
-                      last_finished_at=local(BERLIN, 2026, 3, 2, 11, 0))
-    assert decide(after_first, afternoon).skip is Skip.ALREADY_STRETCHED
-    # Two reminders of one day are two occurrences, each sent once.
+    item = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
+               last_finished_at=local(BERLIN, 2026, 3, 2, *finished))
+    decision = decide(item, afternoon)
+    assert decision.send is sent and decision.skip is (None if sent else Skip.ALREADY_STRETCHED)
+
+
+def test_two_reminders_a_day_are_two_occurrences() -> None:
+    afternoon = local(BERLIN, 2026, 3, 2, 15, 0)
+    early = due(due_at=afternoon, at=time(15, 0), since=time(10, 30))
     morning = due(due_at=local(BERLIN, 2026, 3, 2, 10, 30), at=time(10, 30))
     assert decide(morning, morning.due_at).key != decide(early, afternoon).key
 

@@ -205,7 +205,8 @@ def test_nudge_arguments() -> None:
     assert not isinstance(custom, TurnOff)
     assert custom.window.start == time(9, 30) and custom.window.every_minutes == 45
     assert custom.days == Weekdays.of(0, 1, 2, 3)
-    assert parse_nudges(["off"]) == TurnOff()
+    for off in ("off", "aus", "apagar", "desligar", "выкл"):
+        assert parse_nudges([off]) == TurnOff()
     for bad, reason in [
         (["17-9"], "end after they start"), (["9-17", "every", "5"], "every 30 to 180"),
         (["9-17", "every", "500"], "every 30 to 180"), (["nine-five"], "isn't a time"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -251,10 +252,16 @@ async def test_users_wrongly_bound_to_a_group_are_repaired_and_their_reminders_r
         )
         assert await service.revive_parked() == 1
         (schedule,) = await stores.schedules.schedules_of(7)
-        assert schedule.next_due_at is not None
+        assert schedule.next_due_at is not None and schedule.slot == "12:30"
         assert await service.revive_parked() == 0
     finally:
         await db.close()
+    # Copying the reminders' table (to key it by slot) kept what the old file declared inline.
+    with sqlite3.connect(path) as upgraded:
+        assert [row[6] for row in upgraded.execute("PRAGMA foreign_key_list(schedules)")] == ["CASCADE"]
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            upgraded.execute("INSERT INTO schedules (user_id, kind, slot) VALUES (7, 'weekly', 'x')")
+    upgraded.close()
 
 
 async def test_a_database_path_that_cannot_be_created_is_one_clear_error(tmp_path: Path) -> None:
@@ -304,6 +311,7 @@ async def cancel_mid_way(db: Database, work: asyncio.Task[object]) -> None:
 async def test_a_cancelled_statement_leaves_the_sqlite_connection_usable(tmp_path: Path) -> None:
     """A health check timing out, or a shutdown cutting work off, cancels statements mid-way; the
     one SQLite connection must go on working (no 'pending rollback', no transaction left open)."""
+    threads_before = set(threading.enumerate())
     db = await Database.open(sqlite_url(tmp_path / "db.sqlite3"))
     try:
         stores = Repositories.over(db)
@@ -321,6 +329,11 @@ async def test_a_cancelled_statement_leaves_the_sqlite_connection_usable(tmp_pat
         assert await stores.users.get_user(1) is None  # rolled back with its transaction
     finally:
         await db.close()
+        # A statement cut short runs on in its discarded connection's thread until it ends, then
+        # answers this test's event loop: let it, before the loop closes (else the thread meets
+        # a closed loop, and a later test is blamed for its error).
+        for thread in set(threading.enumerate()) - threads_before:
+            await asyncio.to_thread(thread.join, 10)
     with sqlite3.connect(tmp_path / "db.sqlite3") as plain:  # committed, as a new process sees it
         assert [row[0] for row in plain.execute("SELECT user_id FROM users ORDER BY user_id")] == [2, 3]
     plain.close()

@@ -87,9 +87,9 @@ _NUMBER = re.compile(
 #: "About" before a number, in each shipped language ("about 12", "~12 cm", "ca. 12", "etwa 12",
 #: "unos 12", "cerca de 12", "около 12"). Only words and "~"/"≈": a sign after them is kept.
 _ABOUT_BEFORE = re.compile(
-    r"(?:~|≈|about|approximately|approx\.?|around|roughly|circa|ca\.?|etwa|ungef(?:ä|ae|a)hr|rund|"
+    r"(?:[~≈]|(?:about|approximately|approx\.?|around|roughly|circa|ca\.?|etwa|ungef(?:ä|ae|a)hr|rund|"
     r"unos|unas|cerca de|aproximadamente|aprox\.?|alrededor de|más o menos|mas o menos|"
-    r"uns|umas|por volta de|mais ou menos|около|примерно|приблизительно|где-то|где то)\s*"
+    r"uns|umas|por volta de|mais ou menos|около|примерно|приблизительно|где-то|где то)(?=[\s\d.+\-−–]|$))\s*"
 )
 #: ... and after it ("12-ish", "12 cm ish", "12 or so").
 _ABOUT_AFTER = re.compile(r"\s*(?:-?\s*ish|or so|oder so|más o menos|mas o menos|или около того)$")
@@ -131,7 +131,7 @@ def parse_reach(text: str) -> Reach:
     if not MIN_CM <= value <= MAX_CM:
         raise ReachError(
             N_("{value} cm is outside what a standing reach can be ({low} to +{high} cm)"),
-            value=_number(value), low=f"{MIN_CM:.0f}", high=f"{MAX_CM:.0f}",
+            value=value, low=MIN_CM, high=MAX_CM,
         )
     return Reach(cm=value, landmark=Landmark.FLOOR if value == 0 else None)
 

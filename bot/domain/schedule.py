@@ -166,7 +166,7 @@ class DueSchedule:
     #: The latest of: a session started or finished, or "I already moved".
     last_active_at: datetime | None = None
     #: For a daily reminder: the user's previous daily reminder time (None: this is their
-    #: first of the day). A routine finished since then answers this reminder.
+    #: first of the day). See :func:`_stretched_since`.
     since: time | None = None
 
 
@@ -220,14 +220,20 @@ def _reason_to_skip(due: DueSchedule, key: str, late_by: timedelta) -> Skip | No
 
 
 def _stretched_since(due: DueSchedule) -> bool:
-    """A routine was finished today, after the user's previous reminder time if they have
-    one: with reminders at 10:30 and 15:00, stretching at 11:00 answers the 15:00 one, and
-    stretching at 09:00 only the 10:30 one."""
+    """Whether a routine already answers this reminder. The first reminder of the day: any
+    routine finished that day. A later one: a routine finished in the second half of the time
+    since the previous reminder. With reminders at 10:30 and 15:00, the routine started from
+    the 10:30 one and finished at 10:45 leaves the 15:00 one due; one finished at 14:00 answers
+    it; one at 09:00 answers only the 10:30 one."""
     assert due.last_finished_at is not None
     finished = due.last_finished_at.astimezone(due.zone)
-    if finished.date() != due.due_at.astimezone(due.zone).date():
+    due_day = due.due_at.astimezone(due.zone).date()
+    if finished.date() != due_day:
         return False
-    return due.since is None or finished.time() >= due.since
+    if due.since is None:
+        return True
+    previous = local_instant(due_day, due.since, due.zone)
+    return due.last_finished_at >= previous + (due.due_at - previous) / 2
 
 
 def end_of_local_day(now: datetime, zone: ZoneInfo) -> datetime:

@@ -530,7 +530,7 @@ class NudgesOn:
 
 
 #: "every" before a nudge's minutes, in each shipped language (folded: no accents).
-_NUDGE_EVERY = {"every", "alle", "cada", "каждые", "каждыи", "раз", "через"}
+_NUDGE_EVERY = {"every", "alle", "cada", "каждые", "каждыи"}
 _MINUTE_WORDS = {"min", "mins", "minutes", "minuten", "minutos", "мин", "минут", "минуты"}
 
 
@@ -539,7 +539,7 @@ def parse_nudges(args: list[str]) -> NudgesOn | TurnOff:
     "9-17 cada 45", "9-17 a cada 45", "9-17 каждые 45", "off"."""
     if not args:
         raise InputError(N_("tell me your work hours"))
-    if len(args) == 1 and args[0].lower() in {"off", "stop", "none"}:
+    if len(args) == 1 and _fold(args[0]) in _REMIND_OFF:
         return TurnOff()
     hours, rest = args[0], [a.lower() for a in args[1:]]
     first, dash, last = hours.partition("-")

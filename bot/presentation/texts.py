@@ -83,7 +83,6 @@ ENGLISH = words(DEFAULT)
 COMMANDS = commands(ENGLISH)
 
 
-
 def duration(seconds: float, _: Words = ENGLISH) -> str:
     """Human length: "45 s", "2 min 40 s", "10 min" (abbreviations per language)."""
     total = round(seconds)
@@ -121,7 +120,7 @@ def help_text(_: Words = ENGLISH) -> str:
     lines += [f"/{name} - {escape(description)}" for name, description in commands(_)]
     lines.append("")
     lines.append(_("During a routine, use the buttons under each pose to pause, skip or stop."))
-    lines.append(_("Reminders use your time zone and skip days you already stretched."))
+    lines.append(_("Reminders use your time zone, and stay quiet when you have just stretched."))
     return "\n".join(lines)
 
 
@@ -596,7 +595,8 @@ def in_progress(routine: Routine, session: Session, _: Words = ENGLISH) -> str:
 
 def restored_note(step: Step, _: Words = ENGLISH) -> str:
     """``step`` already in the user's language."""
-    return _("I was offline for a moment. We were at {pose}; picking up from here.", pose=step_label(step, _))
+    pose = escape(step_label(step, _))
+    return _("I was offline for a moment. We were at {pose}; picking up from here.", pose=pose)
 
 
 def nothing_to_stop(_: Words = ENGLISH) -> str:
@@ -644,7 +644,7 @@ def nudge_examples(_: Words = ENGLISH) -> str:
 
 def pause_examples(_: Words = ENGLISH) -> str:
     return "\n".join([
-        _("For example:"), "/pause 2h", "/pause 45m", _("/pause until 15:30"), _("/pause tomorrow"), "/pause off",
+        _("For example:"), "/pause 2h", "/pause 45m", _("/pause until 15:30"), _("/pause until tomorrow"), "/pause off",
     ])
 
 
@@ -657,7 +657,10 @@ def timezone_examples(_: Words = ENGLISH) -> str:
 
 def problem_text(problem: Problem, _: Words = ENGLISH) -> str:
     """Why some input can't be used, in the user's words (it names what they typed, escaped)."""
-    values = {name: escape(str(value)) for name, value in problem.values.items()}
+    values = {
+        name: _.number(value) if isinstance(value, float) else escape(str(value))
+        for name, value in problem.values.items()
+    }
     return _(problem.template, **values)
 
 
@@ -674,11 +677,12 @@ def reminder_set(outcome: ReminderSet | TooManyReminders, book: RoutineBook, _: 
             count=len(outcome.times), times=times,
         )
     at = _.time(outcome.at)
+    offer = ""
     if outcome.chosen is not None:
         chosen = book.in_language(outcome.chosen, _.language)
         length = duration(chosen.total_seconds, _)
         offer = _("I'll offer <b>{routine}</b> ({length}).", routine=escape(chosen.title), length=length)
-    else:
+    elif not outcome.others:  # said with the first reminder; not again with every one added
         fallback = book.in_language(outcome.fallback, _.language)
         length = duration(fallback.total_seconds, _)
         offer = _(
@@ -689,13 +693,21 @@ def reminder_set(outcome: ReminderSet | TooManyReminders, book: RoutineBook, _: 
     days = days_text(outcome.days, _)
     if outcome.changed:
         head = _("Daily reminder changed: {time}, {days}.", time=at, days=days)
+    elif outcome.others:
+        head = _("Daily reminder added: {time}, {days}.", time=at, days=days)
     else:
         head = _("Daily reminder set: {time}, {days}.", time=at, days=days)
     text = "⏰ " + head + "\n" + _("Next: {when}.", when=_next(outcome.next_due, outcome.now, outcome.zone, _))
-    text += " " + offer
+    if offer:
+        text += " " + offer
     if outcome.others:
-        every = _times(tuple(sorted((*outcome.others, outcome.at))), _)
-        text += "\n" + _("Your daily reminders: {times}. /reminders lists them, to remove one.", times=every)
+        every = tuple(sorted((*outcome.others, outcome.at)))
+        times = _times(every, _)  # computed first: a call inside _.plural's arguments hides it from extraction
+        text += "\n" + _.plural(
+            "You now have {count} daily reminder: {times}. /reminders to remove one.",
+            "You now have {count} daily reminders: {times}. /reminders to remove one.",
+            len(every), times=times,
+        )
     if outcome.zone_hint is not None:
         text += "\n\n" + timezone_hint(outcome.zone_hint, _)
     return text
@@ -893,7 +905,7 @@ def overview(view: Overview, book: RoutineBook, _: Words = ENGLISH) -> str:
         until = when_text(view.paused_until, view.now, view.zone, _)
         text += "\n⏸ " + _("Paused until {when} (/pause off to resume).", when=until)
     if view.dailies or view.nudges is not None:
-        text += "\n" + _("Tap 🗑 to remove one; /remind adds another.")
+        text += "\n" + (_("Tap 🗑 to remove one; /remind adds another.") if view.room else _("Tap 🗑 to remove one."))
     return text
 
 
@@ -941,8 +953,6 @@ def onboarding_zone(_: Words = ENGLISH) -> str:
         "First, where are you? Tap the button to share your location, or send your city, "
         "like /timezone Berlin. Then I can remind you at the right time."
     )
-
-
 
 
 def snoozed_note(snoozed: SnoozedUntil, _: Words = ENGLISH) -> str:

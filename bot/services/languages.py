@@ -47,6 +47,11 @@ class Languages:
         """Whether this process has already learnt the user's language (no query needed)."""
         return user_id in self._known
 
+    def remembered(self, user_id: int) -> str | None:
+        """The user's language if this process knows it (however long ago), without a query."""
+        found = self._known.get(user_id)
+        return found[0] if found is not None else None
+
     async def of(self, user_id: int, first_name: str, telegram_code: str | None) -> str:
         """The user's language: stored, or (first contact) the one nearest their app's."""
         found = self._known.get(user_id)

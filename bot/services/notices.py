@@ -118,6 +118,8 @@ class Overview:
     zone_is_default: bool
     paused_until: datetime | None
     now: datetime
+    #: Whether another daily reminder can be added.
+    room: bool = True
 
     @property
     def zone(self) -> ZoneInfo:

@@ -170,19 +170,21 @@ class Reminders:
         return NudgesSet(window, days, next_due, now, zone, await self._zone_hint(user))
 
     async def turn_off(self, user_id: int, kind: Kind) -> TurnedOff:
-        """``/remind off``: every daily reminder (and a snooze of one); ``/nudges off``."""
-        count = sum(row.kind == kind for row in await self._schedules.schedules_of(user_id))
+        """``/remind off``: every daily reminder; ``/nudges off``: the nudges. A snooze of one
+        of them goes too (it would bring back what was just turned off)."""
+        rows = await self._schedules.schedules_of(user_id)
         await self._schedules.delete_schedule(user_id, kind.value)
-        if kind is Kind.DAILY:
-            await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value)
-        return TurnedOff(kind, count)
+        for row in rows:
+            if row.kind == Kind.SNOOZE and (row.snoozed_kind == Kind.NUDGE) == (kind is Kind.NUDGE):
+                await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value, row.slot)
+        return TurnedOff(kind, sum(row.kind == kind for row in rows))
 
     async def remove(self, user_id: int, at: time | None) -> bool:
         """A remove button under /reminders: the daily reminder set for ``at``, or (None) the
-        nudges. False: it was already gone."""
-        if at is None:
-            return await self._schedules.delete_schedule(user_id, Kind.NUDGE.value)
-        return await self._schedules.delete_schedule(user_id, Kind.DAILY.value, format_clock(at))
+        nudges, with a snooze of it. False: it was already gone."""
+        kind, slot = (Kind.NUDGE, "") if at is None else (Kind.DAILY, format_clock(at))
+        await self._schedules.delete_schedule(user_id, Kind.SNOOZE.value, slot)
+        return await self._schedules.delete_schedule(user_id, kind.value, slot)
 
     async def overview(self, user_id: int) -> Overview:
         user = await self._users.get_user(user_id)
@@ -202,7 +204,7 @@ class Reminders:
         paused = user.paused_until if user and user.paused_until and user.paused_until > now else None
         return Overview(
             tuple(sorted(dailies, key=lambda entry: entry.at)), nudges, tuple(snoozes),
-            self._zone_name(user), user is None or user.timezone is None, paused, now,
+            self._zone_name(user), user is None or user.timezone is None, paused, now, len(dailies) < MAX_DAILY,
         )
 
     async def set_timezone(self, user_id: int, chat_id: int, first_name: str, zone_name: str) -> TimezoneSet:
@@ -250,7 +252,9 @@ class Reminders:
         await self._schedules.save_schedule(
             ScheduleRow(
                 user_id, Kind.SNOOZE.value, None, 0, None, None, None, until,
-                snoozed_kind=postponed, routine_id=offered, slot=delivery.occurrence,
+                # Its reminder's slot: snoozing it again moves it, removing the reminder drops it.
+                snoozed_kind=postponed, routine_id=offered,
+                slot=delivery.slot if delivery.slot is not None else f"delivery:{delivery.id}",
             )
         )
         snoozed = SnoozedUntil(until, now, self._zone(user))
@@ -512,7 +516,6 @@ class Reminders:
         message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
             self._messenger.clear_buttons(delivery.chat_id, message_id)
-
 
 
 def _delivery_kind(schedule: ScheduleRow) -> str:

@@ -62,7 +62,7 @@ class ScheduleRow:
     #: snooze: the routine the snoozed reminder offered.
     routine_id: str | None = None
     #: Which of the user's schedules of this kind: a daily reminder's local time (a user can
-    #: have several), a snooze's postponed occurrence, "" for the nudges.
+    #: have several), "" for the nudges; a snooze has the slot of the reminder it postpones.
     slot: str = ""
 
 
@@ -111,6 +111,9 @@ class Delivery:
     attempts: int
     #: The routine this reminder offers, resolved when it was claimed (None: the default).
     routine_id: str | None = None
+    #: The slot of the schedule it came from: a daily reminder's time, "" for the nudges; a
+    #: snoozed one keeps its reminder's (None: claimed before reminders had slots).
+    slot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,9 @@ class ScheduleRepository:
     async def save_schedule(self, row: ScheduleRow) -> None:
         await self._db.run(
             self._upsert,
-            {"user_id": row.user_id, "kind": row.kind, "slot": row.slot, "local_time": row.local_time,
+            # A daily reminder is named by its time, whether or not the row says so.
+            {"user_id": row.user_id, "kind": row.kind, "local_time": row.local_time,
+             "slot": row.slot or (row.local_time or "" if row.kind == "daily" else ""),
              "days": row.days,
              "window_start": row.window_start, "window_end": row.window_end, "every_minutes": row.every_minutes,
              "next_due_at": ts(row.next_due_at), "snoozed_kind": row.snoozed_kind, "routine_id": row.routine_id},
@@ -140,7 +142,7 @@ class ScheduleRepository:
                 [
                     {"user_id": c.user_id, "chat_id": c.delivery[0], "kind": c.delivery[3],
                      "occurrence": c.delivery[1], "due_at": ts(c.was_due_at), "late_seconds": c.delivery[2],
-                     "routine_id": c.routine_id}
+                     "routine_id": c.routine_id, "slot": c.slot}
                     for c in claims
                     if c.delivery is not None
                 ],
@@ -287,5 +289,6 @@ def _delivery(row: Row[Any]) -> Delivery:
         status=row.status,
         attempts=row.attempts,
         routine_id=row.routine_id,
+        slot=row.slot,
     )
 

@@ -110,7 +110,7 @@ schedules = Table(
     Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("kind", Text, primary_key=True),
     #: Which one of the user's schedules of that kind: a daily reminder's local time ("10:30";
-    #: a user can have several), a snooze's postponed occurrence, "" for the nudges.
+    #: a user can have several), "" for the nudges; a snooze has the slot of what it postpones.
     Column("slot", Text, primary_key=True, server_default=""),
     Column("local_time", Text),
     Column("days", Integer, nullable=False, server_default="31"),
@@ -149,6 +149,8 @@ deliveries = Table(
     Column("claimed_fence", BigInteger),
     #: The routine the reminder offers, resolved when it was claimed (None: the default).
     Column("routine_id", Text),
+    #: The slot of the schedule it was claimed from (a snooze keeps its reminder's slot).
+    Column("slot", Text),
     CheckConstraint(
         "status IN ('pending', 'sending', 'sent', 'blocked', 'failed', 'unknown', 'expired')",
         name="deliveries_status_known",

@@ -41,7 +41,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = decode(query.data)
     if action is None or user is None or chat is None:
-        await query.answer(texts.toast(Notice.EXPIRED, telegram_words(update)))
+        await query.answer(texts.toast(Notice.EXPIRED, telegram_words(update, context)))
         return
     found = services(context)
     toast: Toast = None
@@ -80,6 +80,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 toast = await found.reminders.moved(user.id, delivery_id)
         case QuickReminder(hour, minute):
             await query.answer()
+            # One tap sets one reminder: the suggested times go (a second tap would add another).
+            if query.message is not None:
+                found.messenger.clear_buttons(chat.id, query.message.message_id)
             outcome = await found.reminders.set_daily(
                 user.id, chat.id, user.first_name, time(hour, minute), Weekdays.workdays()
             )

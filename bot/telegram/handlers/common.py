@@ -57,11 +57,19 @@ async def words_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Words
     return words(language)
 
 
-def telegram_words(update: Update) -> Words:
-    """Words in the language of the user's Telegram app, without asking the database: for a
-    group, a flood, or an error, where the stored choice may be out of reach or not worth it."""
+def telegram_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Words:
+    """The user's words without asking the database (see :func:`words_without_query`)."""
+    return words_without_query(update, services(context).languages)
+
+
+def words_without_query(update: Update, languages: Languages) -> Words:
+    """The user's words as this process knows their language, else their Telegram app's: for
+    a group, a flood or an error, where the stored choice may be out of reach or not worth a
+    query."""
     user = update.effective_user
-    return words(negotiate(user.language_code if user is not None else None))
+    if user is None:
+        return words(DEFAULT)
+    return words(languages.remembered(user.id) or negotiate(user.language_code))
 
 
 async def reply(
@@ -193,6 +201,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except Exception:
             pass
     try:
-        await reply(update, context, texts.something_went_wrong(telegram_words(update)))
+        await reply(update, context, texts.something_went_wrong(telegram_words(update, context)))
     except Exception:
         log.warning("Could not tell the user about the error either")

@@ -32,12 +32,12 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
         await found.reminders.group_changed(chat.id, chat.type, chat.title or "", change.new_chat_member.status)
     elif update.callback_query is not None:
-        await update.callback_query.answer(texts.toast_use_private_chat(telegram_words(update)))
+        await update.callback_query.answer(texts.toast_use_private_chat(telegram_words(update, context)))
     elif update.message is not None:
         command = _command_for_us(update, context.bot.username)
         if command is not None:
             link = f"https://t.me/{context.bot.username}?start=group"
-            _ = telegram_words(update)
+            _ = telegram_words(update, context)
             button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.button_open_private_chat(_), url=link)]])
             text = texts.group_intro(_) if command in GROUP_COMMANDS else texts.group_pointer(command, _)
             await found.messenger.post_markup(chat.id, text, button)

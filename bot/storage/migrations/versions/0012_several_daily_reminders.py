@@ -1,6 +1,7 @@
 """Several daily reminders per user: a schedule is named by its user, its kind and a slot
-(the local time for a daily reminder, the postponed occurrence for a snooze, empty for the
-nudges), and a daily occurrence's key names its time as well as its date.
+(the local time for a daily reminder, empty for the nudges; a snooze takes the slot of the
+reminder it postpones, which each delivery now records), and a daily occurrence's key names
+its time as well as its date.
 
 Revision ID: 0012_several_daily_reminders
 Revises: 0011_user_language
@@ -21,8 +22,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("schedules", sa.Column("slot", sa.Text, nullable=False, server_default=""))
+    # Which reminder a delivery came from, so that a snooze, and removing a reminder, find its own.
+    op.add_column("deliveries", sa.Column("slot", sa.Text))
     op.execute("UPDATE schedules SET slot = local_time WHERE kind = 'daily' AND local_time IS NOT NULL")
-    # The one snooze a user could have: name it after its kind (a new one names its occurrence).
+    # The one snooze a user could have: a new one takes its reminder's slot; this one cannot tell.
     op.execute("UPDATE schedules SET slot = 'snoozed' WHERE kind = 'snooze'")
     # 'daily:2026-03-02' becomes 'daily:2026-03-02T12:30', so today's reminder is not sent twice.
     op.execute(
@@ -44,6 +47,9 @@ def downgrade() -> None:
     _primary_key("user_id", "kind")
     with op.batch_alter_table("schedules") as batch:
         batch.drop_column("slot")
+    # SQLite drops a column by copying the table: keep its ids never reused (AUTOINCREMENT).
+    with op.batch_alter_table("deliveries", table_kwargs={"sqlite_autoincrement": True}) as batch:
+        batch.drop_column("slot")
 
 
 def _primary_key(*columns: str) -> None:
@@ -53,13 +59,22 @@ def _primary_key(*columns: str) -> None:
         return
     # SQLite changes a primary key only by copying the table. SQLAlchemy warns that the copy's
     # key differs from the reflected one; that difference is the point, and the copy has it.
-    # A database from before the migrations has the kinds' check unnamed, which a copy would
-    # drop: it is recreated under its name.
-    checks = sa.inspect(op.get_bind()).get_check_constraints("schedules")
+    # A database from before the migrations declares the kinds' check unnamed and the user's
+    # key inline, which a copy would drop (the check) or read without its ON DELETE CASCADE (the
+    # key): both are restated.
+    inspector = sa.inspect(op.get_bind())
+    checks = inspector.get_check_constraints("schedules")
     unnamed = [check for check in checks if not check.get("name")]
     kept = (sa.CheckConstraint("kind IN ('daily', 'nudge', 'snooze')", name="schedules_kind_known"),) if unnamed else ()
+    keys = inspector.get_foreign_keys("schedules")
+    cascade_lost = any(not (key.get("options") or {}).get("ondelete") for key in keys)
+    user_key = (
+        (sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),)
+        if cascade_lost
+        else ()
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Table '_alembic_tmp_schedules' specifies columns", sa.exc.SAWarning)
         warnings.filterwarnings("ignore", "Unnamed CHECK constraint on reflected table 'schedules'", UserWarning)
-        with op.batch_alter_table("schedules", recreate="always", table_args=kept) as batch:
+        with op.batch_alter_table("schedules", recreate="always", table_args=kept, reflect_args=user_key) as batch:
             batch.create_primary_key("schedules_pkey", list(columns))
