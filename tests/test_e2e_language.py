@@ -143,3 +143,17 @@ async def test_a_german_user_manages_reminders_and_reads_progress_in_german(bot,
     chart = await telegram.wait_until(lambda: next((m for m in user.messages if m.kind == "photo"), None),
                                       what="the chart")
     assert chart.text and "Reach" not in chart.text and chart.text != texts.chart_caption()
+
+
+async def test_in_a_group_the_bot_answers_in_the_language_the_user_chose(bot, telegram: FakeTelegram) -> None:
+    """Group notes are said without a database lookup: the language this process knows for the
+    user (chosen with /language), else their app's."""
+    alex, sam = telegram.user(1001, language_code="en"), telegram.user(2002, language_code="es")
+    await alex.send("/language de")
+    await alex.next_message()
+    group = telegram.group()
+    await alex.send("/progress@limber_test_bot", chat=group)
+    assert "privaten Chat" in (await group.next_message()).text  # chosen: German, app: English
+    await sam.send("/progress@limber_test_bot", chat=group)
+    assert "/progress" in (await group.next_message()).text
+    assert group.messages[-1].text != texts.group_pointer("progress")  # Spanish, from the app

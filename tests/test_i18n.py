@@ -82,6 +82,7 @@ def test_every_catalog_translates_every_text_and_keeps_its_placeholders(language
     assert found.plural_forms, "the catalog needs its language's plural rule"
     translated = {message.id: message for message in found if message.id}
     assert set(translated) >= template_ids()
+    assert not set(translated) - template_ids(), "the catalog keeps texts the code no longer says"
     for message_id, message in translated.items():
         if isinstance(message_id, tuple):  # a plural: every form keeps the placeholders
             forms, expected = list(message.string), set(PLACEHOLDER.findall(message_id[1]))
@@ -204,7 +205,9 @@ def _reminder_replies(_: Words) -> list[str]:
     view = Overview(
         (DailyEntry(time(10, 30), Weekdays.workdays(), later, None),
          DailyEntry(time(15), Weekdays(0b1111111), later + timedelta(days=2), book["wrists"])),
-        NudgeEntry(window, Weekdays.of(0, 2, 4), later), (SnoozeEntry(later),), "Europe/Berlin", True, later, now,
+        NudgeEntry(window, Weekdays.of(0, 2, 4), later),
+        (SnoozeEntry(later, time(10, 30)), SnoozeEntry(later, None, True), SnoozeEntry(later)),
+        "Europe/Berlin", True, later, now,
     )
     return [
         texts.reminder_set(ReminderSet(time(15), Weekdays.workdays(), None, book.default, later, now, zone,

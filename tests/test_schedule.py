@@ -193,15 +193,36 @@ def test_with_two_reminders_a_day_a_routine_answers_the_one_it_is_nearest(
     finished: tuple[int, int], sent: bool
 ) -> None:
     afternoon = local(BERLIN, 2026, 3, 2, 15, 0)
-    item = due(due_at=afternoon, at=time(15, 0), since=time(10, 30),
+    item = due(due_at=afternoon, at=time(15, 0), others=((time(10, 30), WORKDAYS), (time(15, 0), WORKDAYS)),
                last_finished_at=local(BERLIN, 2026, 3, 2, *finished))
     decision = decide(item, afternoon)
     assert decision.send is sent and decision.skip is (None if sent else Skip.ALREADY_STRETCHED)
 
 
+def test_an_earlier_reminder_that_does_not_run_that_day_is_not_the_previous_one() -> None:
+    # 10:30 on workdays, 15:00 every day: on Saturday the 15:00 one is the first of the day,
+    # so any routine that day answers it; on Monday only one after 12:45 does.
+    others = ((time(10, 30), WORKDAYS), (time(15, 0), EVERY_DAY))
+    saturday = local(BERLIN, 2026, 3, 7, 15, 0)
+    item = due(due_at=saturday, at=time(15, 0), days=EVERY_DAY, others=others,
+               last_finished_at=local(BERLIN, 2026, 3, 7, 11, 0))
+    assert decide(item, saturday).skip is Skip.ALREADY_STRETCHED
+    monday = local(BERLIN, 2026, 3, 9, 15, 0)
+    weekday = due(due_at=monday, at=time(15, 0), days=EVERY_DAY, others=others,
+                  last_finished_at=local(BERLIN, 2026, 3, 9, 11, 0))
+    assert decide(weekday, monday).send
+
+
+def test_two_snoozes_due_in_the_same_second_are_two_occurrences() -> None:
+    moment = local(BERLIN, 2026, 3, 2, 11, 30)
+    first = due(Kind.SNOOZE, moment, at=None, slot="10:30")
+    second = due(Kind.SNOOZE, moment, at=None, slot="11:15")
+    assert decide(first, moment).key != decide(second, moment).key
+
+
 def test_two_reminders_a_day_are_two_occurrences() -> None:
     afternoon = local(BERLIN, 2026, 3, 2, 15, 0)
-    early = due(due_at=afternoon, at=time(15, 0), since=time(10, 30))
+    early = due(due_at=afternoon, at=time(15, 0), others=((time(10, 30), WORKDAYS),))
     morning = due(due_at=local(BERLIN, 2026, 3, 2, 10, 30), at=time(10, 30))
     assert decide(morning, morning.due_at).key != decide(early, afternoon).key
 

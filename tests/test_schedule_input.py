@@ -325,7 +325,7 @@ def test_nudges_take_days_in_any_language() -> None:
 @pytest.mark.parametrize(
     "typed",
     ["9-17 every 45", "9-17 alle 45 Minuten", "9-17 cada 45", "9-17 a cada 45 minutos", "9-17 каждые 45 минут",
-     "9-17 cada 45 lun-vie", "9-17 alle 45 Mo-Fr"],
+     "9-17 раз в 45 минут", "9-17 cada 45 lun-vie", "9-17 alle 45 Mo-Fr"],
 )
 def test_how_often_nudges_come_is_read_in_every_language(typed: str) -> None:
     on = parse_nudges(typed.split())

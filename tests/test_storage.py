@@ -98,10 +98,20 @@ async def test_a_reminder_set_before_several_a_day_keeps_its_time_and_is_not_sen
                                     "VALUES (7, 7, 'Alex', 0, 0)"))
             await conn.execute(text("INSERT INTO schedules (user_id, kind, local_time, days, last_key, next_due_at) "
                                     "VALUES (7, 'daily', '12:30', 31, 'daily:2026-03-02', 5)"))
+            await conn.execute(text("INSERT INTO schedules (user_id, kind, days, next_due_at, snoozed_kind) "
+                                    "VALUES (7, 'snooze', 0, 6, 'daily')"))
+            await conn.execute(text(
+                "INSERT INTO deliveries (user_id, chat_id, kind, occurrence, due_at) VALUES "
+                "(7, 7, 'daily', 'daily:2026-03-02', 5), (7, 7, 'nudge', 'nudge:2026-03-02T10:00', 4)"
+            ))
             await conn.run_sync(_migrate("head"))
+            sent = (await conn.execute(text("SELECT kind, slot FROM deliveries ORDER BY kind"))).all()
+            assert [tuple(row) for row in sent] == [("daily", "12:30"), ("nudge", "")]
         stores = Repositories.over(db)
-        [kept] = await stores.schedules.schedules_of(7)
+        kept, snoozed = await stores.schedules.schedules_of(7)
         assert (kept.slot, kept.last_key) == ("12:30", "daily:2026-03-02T12:30")
+        assert snoozed.slot == "12:30"  # its reminder's: removing that reminder drops it too
+        await stores.schedules.delete_schedule(7, "snooze")
         await stores.schedules.save_schedule(replace(kept, slot="15:00", local_time="15:00", last_key=None))
         assert [row.slot for row in await stores.schedules.schedules_of(7)] == ["12:30", "15:00"]
         async with db.transaction() as conn:  # and back: the earliest one stays

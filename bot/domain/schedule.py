@@ -125,17 +125,19 @@ def _next_matching(after: datetime, days: Weekdays, zone: ZoneInfo, times: list[
     return None
 
 
-def occurrence_key(kind: Kind, due: datetime, zone: ZoneInfo, at: time | None = None) -> str:
+def occurrence_key(kind: Kind, due: datetime, zone: ZoneInfo, at: time | None = None, slot: str = "") -> str:
     """Names one occurrence: a daily reminder by local date and the time it is set for (a
     user can have several a day; a spring-forward day's 02:30 is still "02:30"), a nudge by
-    local date and time, a snooze by its UTC instant."""
+    local date and time, a snooze by the reminder it postpones (``slot``) and its UTC instant
+    (two reminders snoozed to the same second are two occurrences)."""
     local = due.astimezone(zone)
     if kind is Kind.DAILY:
         assert at is not None, "a daily occurrence is named by its set time"
         return f"daily:{local.date().isoformat()}T{at.strftime('%H:%M')}"
     if kind is Kind.NUDGE:
         return f"nudge:{local.strftime('%Y-%m-%dT%H:%M')}"
-    return f"snooze:{due.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')}"
+    instant = due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"snooze:{slot}@{instant}" if slot else f"snooze:{instant}"
 
 
 class Skip(StrEnum):
@@ -165,9 +167,11 @@ class DueSchedule:
     last_finished_at: datetime | None = None
     #: The latest of: a session started or finished, or "I already moved".
     last_active_at: datetime | None = None
-    #: For a daily reminder: the user's previous daily reminder time (None: this is their
-    #: first of the day). See :func:`_stretched_since`.
-    since: time | None = None
+    #: For a daily reminder: the user's other daily reminders (time and days), which say
+    #: whether this is their first of the day (see :func:`_stretched_since`).
+    others: tuple[tuple[time, Weekdays], ...] = ()
+    #: Which of the user's schedules of its kind this is (a snooze: the reminder it postpones).
+    slot: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +186,7 @@ class Decision:
 
 def decide(due: DueSchedule, now: datetime) -> Decision:
     """Whether the occurrence at ``due.due_at`` goes out, and when the schedule is next due."""
-    key = occurrence_key(due.kind, due.due_at, due.zone, due.at)
+    key = occurrence_key(due.kind, due.due_at, due.zone, due.at, due.slot)
     late_by = max(timedelta(0), now - due.due_at)
     skip = _reason_to_skip(due, key, late_by)
     return Decision(key, skip is None, skip, late_by, next_due_after(due, now))
@@ -230,10 +234,18 @@ def _stretched_since(due: DueSchedule) -> bool:
     due_day = due.due_at.astimezone(due.zone).date()
     if finished.date() != due_day:
         return False
-    if due.since is None:
+    since = previous_reminder(due.at, due_day.weekday(), due.others)
+    if since is None:
         return True
-    previous = local_instant(due_day, due.since, due.zone)
+    previous = local_instant(due_day, since, due.zone)
     return due.last_finished_at >= previous + (due.due_at - previous) / 2
+
+
+def previous_reminder(at: time | None, weekday: int, others: tuple[tuple[time, Weekdays], ...]) -> time | None:
+    """The latest of the user's other daily reminders before ``at`` on that weekday (one that
+    does not run that day does not count), or None: ``at`` is the first of the day."""
+    earlier = [time_ for time_, days in others if weekday in days and at is not None and time_ < at]
+    return max(earlier, default=None)
 
 
 def end_of_local_day(now: datetime, zone: ZoneInfo) -> datetime:

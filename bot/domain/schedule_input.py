@@ -549,8 +549,8 @@ def parse_nudges(args: list[str]) -> NudgesOn | TurnOff:
     if end <= start:
         raise InputError(N_("work hours must end after they start, on the same day"))
     every = 60
-    if rest[:2] == ["a", "cada"]:  # "a cada 45"
-        rest = rest[1:]
+    if rest[:2] in (["a", "cada"], ["раз", "в"]):  # "a cada 45", "раз в 45 минут"
+        rest = ["every", *rest[2:]]
     if rest and _fold(rest[0]) in _NUDGE_EVERY:
         if len(rest) < 2 or not re.fullmatch(r"\d{1,4}(m|min|mins|minutes|minuten|minutos|мин)?", rest[1]):
             raise InputError(N_("say how many minutes, like: every 60"))

@@ -171,10 +171,11 @@ QUICK_TIMES = ((9, 30), (12, 30), (15, 0), (17, 30))
 
 def onboarding(_: Words = ENGLISH) -> Keyboard:
     """The suggested reminder times (the zone is known by then), and a way to change it."""
-    return [
-        [(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES],
-        [("🌍 " + _("Change my time zone"), encode(AskTimezone()))],
-    ]
+    return [[(f"{h:02d}:{m:02d}", encode(QuickReminder(h, m))) for h, m in QUICK_TIMES], *change_zone(_)]
+
+
+def change_zone(_: Words = ENGLISH) -> Keyboard:
+    return [[("🌍 " + _("Change my time zone"), encode(AskTimezone()))]]
 
 
 def timezone_choices(choices: tuple[ZoneChoice, ...], now: datetime, _: Words = ENGLISH) -> Keyboard:

@@ -892,7 +892,13 @@ def overview(view: Overview, book: RoutineBook, _: Words = ENGLISH) -> str:
         ))
     for snooze in view.snoozes:
         when = when_text(snooze.next_due, view.now, view.zone, _) if snooze.next_due else _("soon")
-        lines.append("💤 " + _("Snoozed reminder: {when}", when=when))
+        if snooze.nudge:
+            lines.append("💤 " + _("Nudge snoozed until {when}", when=when))
+        elif snooze.reminder_at is not None:
+            at = _.time(snooze.reminder_at)
+            lines.append("💤 " + _("The {time} reminder, snoozed until {when}", time=at, when=when))
+        else:
+            lines.append("💤 " + _("Snoozed reminder: {when}", when=when))
     empty = _("No reminders yet. Try /remind 12:30 or /nudges 9-17 every 60.")
     body = empty if view.empty else "\n".join(lines)
     zone = escape(view.zone_name)

@@ -105,6 +105,10 @@ class NudgeEntry:
 @dataclass(frozen=True, slots=True)
 class SnoozeEntry:
     next_due: datetime | None
+    #: What comes back: the daily reminder set for this time, or (None) the nudge, or a
+    #: reminder snoozed before reminders were told apart (``nudge`` False, no time).
+    reminder_at: time | None = None
+    nudge: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,7 +200,9 @@ class Reminders:
             elif row.kind == Kind.NUDGE:
                 nudges = NudgeEntry(_window(row), Weekdays(row.days), row.next_due_at)
             else:
-                snoozes.append(SnoozeEntry(row.next_due_at))
+                nudge = row.snoozed_kind == Kind.NUDGE
+                of = None if nudge or not _is_clock(row.slot) else _clock(row.slot)
+                snoozes.append(SnoozeEntry(row.next_due_at, of, nudge))
         paused = user.paused_until if user and user.paused_until and user.paused_until > now else None
         return Overview(
             tuple(sorted(dailies, key=lambda entry: entry.at)), nudges, tuple(snoozes),
@@ -399,7 +401,8 @@ class Reminders:
             paused_until=row.paused_until,
             last_finished_at=row.last_finished_at,
             last_active_at=row.last_active_at,
-            since=_clock(row.since),
+            others=tuple((_clock(at) or time(0), Weekdays(days)) for at, days in row.dailies if at != schedule.slot),
+            slot=schedule.slot,
         )
         decision = decide(due, now)
         if decision.skip is not None:
@@ -527,6 +530,15 @@ def _delivery_kind(schedule: ScheduleRow) -> str:
 
 def _clock(value: str | None) -> time | None:
     return time.fromisoformat(value) if value else None
+
+
+def _is_clock(value: str) -> bool:
+    """A daily reminder's slot ("10:30"), as opposed to one from before slots ("snoozed")."""
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _window(row: ScheduleRow) -> NudgeWindow:

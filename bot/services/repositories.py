@@ -78,8 +78,8 @@ class DueRow:
     last_active_at: datetime | None
     #: The routine of the user's most recent finished session.
     last_routine_id: str | None = None
-    #: For a daily reminder: the user's previous daily reminder time of the day, if any.
-    since: str | None = None
+    #: For a daily reminder: every daily reminder of the user, as (local time, days mask).
+    dailies: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Row, and_, bindparam, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
 
 from bot.services.repositories import Claim, Delivery, DueRow, ScheduleRow
 from bot.storage import dialect
@@ -39,7 +38,6 @@ class ScheduleRepository:
         mine = sessions.c.user_id == schedules.c.user_id
         last_started = select(func.max(sessions.c.started_at)).where(mine).scalar_subquery()
         last_ended = select(func.max(sessions.c.ended_at)).where(mine).scalar_subquery()
-        other = aliased(schedules)
         self._due = (
             select(
                 schedules,
@@ -63,15 +61,6 @@ class ScheduleRepository:
                     func.coalesce(last_ended, 0),
                     func.coalesce(users.c.moved_at, 0),
                 ).label("last_active_at"),
-                # The user's daily reminder before this one in the day ("HH:MM" sorts as time).
-                select(func.max(other.c.local_time))
-                .where(
-                    other.c.user_id == schedules.c.user_id,
-                    other.c.kind == "daily",
-                    other.c.local_time < schedules.c.local_time,
-                )
-                .scalar_subquery()
-                .label("since"),
             )
             .join(users, users.c.user_id == schedules.c.user_id)
             .where(
@@ -83,6 +72,9 @@ class ScheduleRepository:
             .limit(bindparam("limit"))
             # Another sweep holding some rows (a replica mid hand-over) skips them, not waits.
             .with_for_update(of=schedules, skip_locked=True)
+        )
+        self._dailies = select(schedules.c.user_id, schedules.c.local_time, schedules.c.days).where(
+            schedules.c.kind == "daily", schedules.c.user_id.in_(bindparam("users", expanding=True))
         )
         # The rows a claim read are locked until it commits (SKIP LOCKED on PostgreSQL, the one
         # writer on SQLite), so they are still due as read; only an occurrence queued before
@@ -136,7 +128,8 @@ class ScheduleRepository:
         Returns (schedules decided, deliveries queued)."""
         async with self._db.transaction():
             rows = await self._db.fetch_all(self._due, {"now": ts(now), "limit": limit})
-            claims = [decide(_due(row)) for row in rows]
+            dailies = await self._dailies_of({row.user_id for row in rows if row.kind == "daily"})
+            claims = [decide(_due(row, dailies.get(row.user_id, ()))) for row in rows]
             queued = await self._db.fetch_all(
                 self._queue,
                 [
@@ -159,6 +152,16 @@ class ScheduleRepository:
                 delete(schedules).where(schedules.c.kind == "snooze", schedules.c.next_due_at.is_(None))
             )
         return len(rows), len(queued)
+
+
+    async def _dailies_of(self, user_ids: set[int]) -> dict[int, tuple[tuple[str, int], ...]]:
+        """Every daily reminder of these users, as (local time, days mask): whether a due one is
+        their first of the day depends on the others (one query per batch, not per row)."""
+        found: dict[int, list[tuple[str, int]]] = {}
+        if user_ids:
+            for row in await self._db.fetch_all(self._dailies, {"users": sorted(user_ids)}):
+                found.setdefault(row.user_id, []).append((row.local_time, row.days))
+        return {user_id: tuple(rows) for user_id, rows in found.items()}
 
 
 class DeliveryRepository:
@@ -262,7 +265,7 @@ def _schedule(row: Row[Any]) -> ScheduleRow:
     )
 
 
-def _due(row: Row[Any]) -> DueRow:
+def _due(row: Row[Any], dailies: tuple[tuple[str, int], ...]) -> DueRow:
     return DueRow(
         schedule=_schedule(row),
         chat_id=row.chat_id,
@@ -271,7 +274,7 @@ def _due(row: Row[Any]) -> DueRow:
         last_finished_at=dt(row.last_finished_at),
         last_active_at=dt(row.last_active_at or None),
         last_routine_id=row.last_routine_id,
-        since=row.since,
+        dailies=dailies,
     )
 
 

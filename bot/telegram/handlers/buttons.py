@@ -80,13 +80,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 toast = await found.reminders.moved(user.id, delivery_id)
         case QuickReminder(hour, minute):
             await query.answer()
-            # One tap sets one reminder: the suggested times go (a second tap would add another).
-            if query.message is not None:
-                found.messenger.clear_buttons(chat.id, query.message.message_id)
             outcome = await found.reminders.set_daily(
                 user.id, chat.id, user.first_name, time(hour, minute), Weekdays.workdays()
             )
-            await reply(update, context, texts.reminder_set(outcome, found.routines, await words_for(update, context)))
+            _ = await words_for(update, context)
+            if query.message is not None:
+                # One tap sets one reminder: the suggested times go (a second tap would add
+                # another); changing the zone stays on offer.
+                offer = texts.onboarding_reminder(await found.reminders.zone_name(user.id), _)
+                found.messenger.edit(chat.id, query.message.message_id, offer, keyboards.change_zone(_))
+            await reply(update, context, texts.reminder_set(outcome, found.routines, _))
             return
         case RemoveReminder(at):
             await _reminder_removed(update, context, at)

@@ -25,8 +25,19 @@ def upgrade() -> None:
     # Which reminder a delivery came from, so that a snooze, and removing a reminder, find its own.
     op.add_column("deliveries", sa.Column("slot", sa.Text))
     op.execute("UPDATE schedules SET slot = local_time WHERE kind = 'daily' AND local_time IS NOT NULL")
-    # The one snooze a user could have: a new one takes its reminder's slot; this one cannot tell.
-    op.execute("UPDATE schedules SET slot = 'snoozed' WHERE kind = 'snooze'")
+    # Until now a user had one daily reminder: what was sent or snoozed came from it (or from
+    # the nudges), so the deliveries and the one snooze there can be given its slot.
+    their_daily = (
+        "(SELECT s.local_time FROM schedules s WHERE s.user_id = {table}.user_id AND s.kind = 'daily')"
+    )
+    op.execute("UPDATE deliveries SET slot = '' WHERE kind IN ('nudge', 'snooze-nudge')")
+    op.execute(
+        f"UPDATE deliveries SET slot = {their_daily.format(table='deliveries')} WHERE kind IN ('daily', 'snooze')"
+    )
+    op.execute(
+        f"UPDATE schedules SET slot = COALESCE({their_daily.format(table='schedules')}, 'snoozed') "
+        "WHERE kind = 'snooze' AND (snoozed_kind IS NULL OR snoozed_kind <> 'nudge')"
+    )
     # 'daily:2026-03-02' becomes 'daily:2026-03-02T12:30', so today's reminder is not sent twice.
     op.execute(
         "UPDATE schedules SET last_key = last_key || 'T' || local_time "
