@@ -236,7 +236,7 @@ async def test_start_help_and_routines(bot, telegram, clock) -> None:
 
     await user.send("/routines")
     listing = await user.next_message()
-    assert "Quick test (23 s): Three short steps for the tests." in listing.text
+    assert "Quick test (23 s, quick): Three short steps for the tests." in listing.text
     await user.press(listing, "Quick test")
     assert "1/3 · Reach up" in (await user.next_message("1/3")).text
 

@@ -12,7 +12,7 @@ from tests.fake_telegram import FakeTelegram
 
 def measured(user) -> list[str]:
     """The lines of the latest /history answer that list a measurement."""
-    history = [m for m in user.messages if "measurements" in m.text or "No measurements" in m.text][-1]
+    history = [m for m in user.messages if m.text.startswith("Last ") or "No measurements" in m.text][-1]
     return [line for line in history.text.splitlines() if ":" in line and "cm" in line]
 
 
@@ -23,7 +23,7 @@ async def test_an_edited_measurement_is_neither_stored_again_nor_answered_twice(
     await user.edit(sent, "/reach 21")
     assert "only read new messages" in (await user.next_message()).text
     await user.send("/history")
-    await user.next_message("measurements")
+    await user.next_message("measurement")
     lines = measured(user)
     assert len(lines) == 1 and "12 cm" in lines[0]
 
@@ -105,7 +105,7 @@ async def test_an_update_telegram_sends_again_after_a_restart_is_handled_once(
     await telegram.push_raw_update(reach_update(user, 500, "/reach 12"))
     async with running(settings, clock, poll_timeout=POLL_TIMEOUT) as bot:
         await user.send("/history")
-        await user.next_message("measurements")
+        await user.next_message("measurement")
         await bot.observe()
     assert len(measured(user)) == 1
     assert len([m for m in user.messages if "12 cm" in m.text and "history" not in m.text.lower()]) == 2

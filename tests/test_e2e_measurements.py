@@ -322,7 +322,7 @@ async def test_a_value_far_from_the_recent_ones_asks_did_you_mean_before_it_coun
     assert question.buttons == []
     assert await user.toast(await user.press_data(question, "dm:3:keep")) == "That button has expired."
     await user.send("/history")
-    assert "past the floor" not in (await user.next_message("measurements")).text
+    assert "past the floor" not in (await user.next_message("measurement")).text
 
     # During a routine: the fold notes the answer, and asks; "is right" makes it count.
     await user.send("/stretch")

@@ -227,7 +227,7 @@ async def test_skip_today_silences_the_rest_of_the_day_only(bot, telegram: FakeT
     at(clock, 5, 10, 0)
     nudge = await user.next_message("You've been sitting a while")
     assert nudge.buttons == ["▶️ Quick test", "✅ I already moved", "💤 15 min", "Skip today"]
-    assert await user.toast(await user.press(nudge, "Skip today")) == "OK, no more reminders today."
+    assert await user.toast(await user.press(nudge, "Skip today")) == "OK, no more reminders or nudges today."
     for hour in range(11, 17):
         at(clock, 5, hour, 0)
         await user.send("/reminders")
@@ -455,7 +455,7 @@ async def test_onboarding_sets_a_reminder_in_two_taps(bot, telegram: FakeTelegra
     assert "First, where are you?" in (await user.next_message()).text
     await user.send("/timezone Berlin")
     assert "Europe/Berlin" in (await user.next_message("Time zone set")).text
-    offer = await user.next_message("Want a daily nudge")
+    offer = await user.next_message("Want a daily reminder")
     assert "Europe/Berlin time" in offer.text
     await user.press(offer, "12:30")
     assert "Daily reminder set: 12:30, Mon-Fri." in (await user.next_message()).text
@@ -548,7 +548,8 @@ async def test_without_a_chosen_routine_the_reminder_offers_the_last_one_finishe
         user = telegram.user()
         await user.send("/remind 12:30")
         confirmation = await user.next_message("Daily reminder set")
-        assert "I'll offer the routine you last finished (Quick test, 23 s, until you finish one)" in confirmation.text
+        offer = "I'll offer the routine you last finished (Quick test, 23 s, if you haven't finished one yet)"
+        assert offer in confirmation.text
         await user.send("/reminders")
         assert "(next: today 12:30), your last finished routine" in (await user.next_message()).text
         for minute, routine_id in ((0, "quick"), (5, "second")):  # the last one finished counts

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -112,6 +113,11 @@ def test_start_help_and_the_menu_render_in_each_language_without_a_raw_placehold
         english = dict(texts.COMMANDS)
         assert sum(description != english[name] for name, description in menu) == len(menu)
         assert texts.language_set(_) != texts.language_set(words(DEFAULT))
+        # The flagship is named in the user's language, as is the routine list with its ids.
+        flagship = book.in_language(book.default, language).title
+        assert flagship != book.default.title and escape(flagship) in texts.welcome("Ana", book, _)
+        listed = texts.routine_list(book, _)
+        assert escape(flagship) in listed and f"<code>{book.default.id}</code>" in listed
 
 
 @pytest.mark.parametrize("language", SHIPPED)

@@ -31,6 +31,9 @@ CITIES = [
     ("Dublin", "Europe/Dublin"), ("Reykjavik", "Atlantic/Reykjavik"), ("Kyiv", "Europe/Kyiv"),
     ("Moscow", "Europe/Moscow"), ("St. Petersburg", "Europe/Moscow"), ("Istanbul", "Europe/Istanbul"),
     ("Vaduz", "Europe/Vaduz"), ("Malmö", "Europe/Stockholm"),
+    # In Cyrillic, as Russian speakers write them.
+    ("Москва", "Europe/Moscow"), ("Санкт-Петербург", "Europe/Moscow"), ("Питер", "Europe/Moscow"),
+    ("Новосибирск", "Asia/Novosibirsk"), ("Екатеринбург", "Asia/Yekaterinburg"), ("Минск", "Europe/Minsk"),
     # North and Central America
     ("New York", "America/New_York"), ("new york city", "America/New_York"),
     ("New_York", "America/New_York"), ("Paris, Texas", "America/Chicago"), ("Paris, TX", "America/Chicago"),

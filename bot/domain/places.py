@@ -26,7 +26,9 @@ from typing import Any
 ALTERNATES_FROM = 100_000
 #: Cities this big are offered as "did you mean" suggestions.
 SUGGEST_FROM = 150_000
-_LATIN_NAME = re.compile(r"[a-z][a-z0-9 ]{1,40}")
+#: The other names of big cities that are indexed (folded): Latin script, and Cyrillic for the
+#: users who write Russian ("Москва", "Питер"); other scripts stay out (the index stays small).
+_INDEXED_NAME = re.compile(r"[a-zа-яё][a-zа-яё0-9 ]{1,40}")
 
 #: Everyday names for countries beyond GeoNames' English ones, folded.
 _COUNTRY_ALIASES = {
@@ -153,7 +155,7 @@ def _build() -> Gazetteer:
         )
         keys = {fold(city["name"])}
         if population >= ALTERNATES_FROM:
-            keys.update(k for a in city["alternatenames"] if _LATIN_NAME.fullmatch(k := fold(a)))
+            keys.update(k for a in city["alternatenames"] if _INDEXED_NAME.fullmatch(k := fold(a)))
         if population >= SUGGEST_FROM:
             suggestable.add(fold(city["name"]))
         for key in keys:

@@ -22,7 +22,7 @@ from importlib.resources import files
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -82,17 +82,27 @@ class Words:
         return format_decimal(round(value, 1), format="0.#", locale=self.locale)
 
     def short_date(self, day: date) -> str:
-        """A day, short: "26 Nov", "26. Nov.", "26 de nov."."""
-        return format_date(day, format="d MMM", locale=self.locale)
+        """A day, short, as this locale writes it: "26 Nov", "26. Nov.", "26 de nov.", "26 нояб."."""
+        return self._date(day, "d MMM", "dMMM")
 
     def weekday(self, day: date, *, with_date: bool = False) -> str:
-        """"Fri", "Fr.", "vie"; with the date: "Mon 3 Mar", "Mo., 3. März"."""
-        return format_date(day, format="EEE d MMM" if with_date else "EEE", locale=self.locale)
+        """"Fri", "Fr.", "vie"; with the date: "Mon 3 Mar", "Mo., 3. März", "lun, 3 mar"."""
+        if not with_date:
+            return format_date(day, format="EEE", locale=self.locale)
+        return self._date(day, "EEE d MMM", "MMMEd")
+
+    def _date(self, day: date, english: str, skeleton: str) -> str:
+        """The locale's own pattern for ``skeleton`` (the order, dots and words of each language);
+        English keeps day-first "3 Mar", read the same way everywhere English is."""
+        if self.locale.language == "en":
+            return format_date(day, format=english, locale=self.locale)
+        return format_skeleton(skeleton, day, locale=self.locale)
 
     def day_names(self) -> list[str]:
-        """Monday to Sunday, abbreviated, as this locale writes them."""
+        """Monday to Sunday, abbreviated, as this locale writes them but without a final dot
+        ("Mo", "seg"): they are joined into "Mo-Fr" and may end a sentence."""
         names = self.locale.days["format"]["abbreviated"]
-        return [names[index] for index in range(7)]
+        return [names[index].rstrip(".") for index in range(7)]
 
 
 @cache

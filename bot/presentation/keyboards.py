@@ -97,7 +97,8 @@ def did_you_mean(measurement_id: int, typed: Reach, meant: float | None, _: Word
     """Under "did you mean ...?": the value meant (if a slip explains it), or keep it as typed."""
     row = []
     if meant is not None:
-        row.append(("✏️ " + texts.cm_text(meant, _), encode(SettleDoubt(measurement_id, round(meant * 10)))))
+        meant_text = texts.upper_first(texts.cm_text(meant, _))
+        row.append(("✏️ " + meant_text, encode(SettleDoubt(measurement_id, round(meant * 10)))))
     row.append((texts.button_keep(typed, _), encode(SettleDoubt(measurement_id, None))))
     return [row]
 

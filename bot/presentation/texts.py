@@ -96,7 +96,7 @@ def duration(seconds: float, _: Words = ENGLISH) -> str:
 
 def welcome(first_name: str, book: RoutineBook, _: Words = ENGLISH) -> str:
     name = escape(first_name.strip()[:40])
-    flagship = book.default
+    flagship = book.in_language(book.default, _.language)
     hello = _("Hi {name}!", name=name) if name else _("Hi there!")
     return (
         hello
@@ -141,8 +141,10 @@ def routine_list(book: RoutineBook, _: Words = ENGLISH) -> str:
     lines = [_("<b>Routines</b> - tap one to start:")]
     for routine in book.values():
         shown = book.in_language(routine, _.language)
+        # The id too: it is what /remind 12:30 <id> and /stretch <id> take.
         lines.append(
-            f"• <b>{escape(shown.title)}</b> ({duration(shown.total_seconds, _)}): {escape(shown.summary)}"
+            f"• <b>{escape(shown.title)}</b> ({duration(shown.total_seconds, _)}, <code>{escape(routine.id)}</code>): "
+            f"{escape(shown.summary)}"
         )
     return "\n".join(lines)
 
@@ -253,7 +255,7 @@ def reach_examples(_: Words = ENGLISH) -> str:
     return _("Send the gap in cm, like 12, 12.5 cm, 5 in, 0 (touching) or -3 (past the floor), or tap a landmark.")
 
 
-def _upper_first(text: str) -> str:
+def upper_first(text: str) -> str:
     """Capitalised as a sentence start; unlike str.capitalize, leaves the rest as written."""
     return text[:1].upper() + text[1:]
 
@@ -295,7 +297,7 @@ def reach_noted(reach: Reach | None, *, correctable: bool, _: Words = ENGLISH) -
 
 def did_you_mean(typed: Reach, doubt: Doubt, _: Words = ENGLISH) -> str:
     """A value far from the user's recent ones: asked about before it counts as their best."""
-    reach, usual = escape(_upper_first(reach_text(typed, _))), cm_text(doubt.usual_cm, _)
+    reach, usual = escape(upper_first(reach_text(typed, _))), cm_text(doubt.usual_cm, _)
     if doubt.suggestion_cm is not None:
         meant = cm_text(doubt.suggestion_cm, _)
         return "🤔 " + _(
@@ -318,7 +320,7 @@ def reach_problem(problem: Problem, _: Words = ENGLISH) -> str:
 
 def reach_logged_outside(reach: Reach, _: Words = ENGLISH) -> str:
     return "✅ " + _(
-        "{reach} - saved. /progress shows how you're doing.", reach=escape(_upper_first(reach_text(reach, _)))
+        "{reach} - saved. /progress shows how you're doing.", reach=escape(upper_first(reach_text(reach, _)))
     )
 
 
@@ -430,8 +432,10 @@ def history(view: HistoryView, book: RoutineBook, _: Words = ENGLISH) -> str:
     if not view.measurements:
         lines.append(_("No measurements yet. Log one with /reach 12, or run /stretch: it asks at the forward folds."))
     else:
-        lines.append("<b>" + _("Last {shown} of {total} measurements", shown=len(view.measurements),
-                               total=view.total) + "</b>")
+        shown = len(view.measurements)
+        heading = _.plural("Last {shown} of {count} measurement", "Last {shown} of {count} measurements",
+                           view.total, shown=shown)
+        lines.append(f"<b>{heading}</b>")
         phases = {"before": _("before"), "after": _("after")}
         for m in reversed(view.measurements):
             local = m.taken_at.astimezone(view.zone)
@@ -507,7 +511,7 @@ def summary(
         done=shown_done,
     )
     if session.steps_skipped:
-        detail += ", " + _("{skipped} skipped", skipped=session.steps_skipped)
+        detail += ", " + _.plural("{count} skipped", "{count} skipped", session.steps_skipped)
     if session.extras_done:
         detail += ", " + _("plus the extra")
     text = f"{head}\n{detail}."
@@ -644,7 +648,8 @@ def nudge_examples(_: Words = ENGLISH) -> str:
 
 def pause_examples(_: Words = ENGLISH) -> str:
     return "\n".join([
-        _("For example:"), "/pause 2h", "/pause 45m", _("/pause until 15:30"), _("/pause until tomorrow"), "/pause off",
+        _("For example:"), _("/pause 2h"), _("/pause 45m"), _("/pause until 15:30"), _("/pause until tomorrow"),
+        "/pause off",
     ])
 
 
@@ -686,7 +691,7 @@ def reminder_set(outcome: ReminderSet | TooManyReminders, book: RoutineBook, _: 
         fallback = book.in_language(outcome.fallback, _.language)
         length = duration(fallback.total_seconds, _)
         offer = _(
-            "I'll offer the routine you last finished (<b>{routine}</b>, {length}, until you finish one). "
+            "I'll offer the routine you last finished (<b>{routine}</b>, {length}, if you haven't finished one yet). "
             "To pick one: /remind {time} and an id from /routines.",
             routine=escape(fallback.title), length=length, time=at,
         )
@@ -921,7 +926,9 @@ def paused(outcome: Paused, _: Words = ENGLISH) -> str:
 
 
 def resumed(outcome: Resumed, _: Words = ENGLISH) -> str:
-    return "▶️ " + _("Reminders are back on.") if outcome.was_paused else _("Reminders weren't paused.")
+    if outcome.was_paused:
+        return "▶️ " + _("Reminders and nudges are back on.")
+    return _("Reminders and nudges weren't paused.")
 
 
 def _late_note(late: timedelta, _: Words) -> str:
@@ -950,7 +957,7 @@ def nudge(routine: Routine, late: timedelta, snoozed: bool = False, _: Words = E
 
 def onboarding_reminder(zone: str, _: Words = ENGLISH) -> str:
     """Offered once the user's zone is known: a daily reminder in one tap."""
-    return _("Want a daily nudge to stretch? Pick a time (Mon-Fri, {zone} time).", zone=escape(zone))
+    return _("Want a daily reminder to stretch? Pick a time (Mon-Fri, {zone} time).", zone=escape(zone))
 
 
 def onboarding_zone(_: Words = ENGLISH) -> str:
@@ -985,7 +992,7 @@ def toast(result: Toast, _: Words = ENGLISH) -> str | None:
         Notice.WAITING: _("Waiting for your reach: tap a landmark or “Not now”."),
         Notice.SAVED: _("Saved"),
         Notice.THANKS: _("Thanks!"),
-        Notice.SKIPPED_TODAY: _("OK, no more reminders today."),
+        Notice.SKIPPED_TODAY: _("OK, no more reminders or nudges today."),
         Notice.MOVED: _("Nice! Next nudge skipped if it's soon."),
     }[result]
 
