@@ -153,7 +153,6 @@ class ScheduleRepository:
             )
         return len(rows), len(queued)
 
-
     async def _dailies_of(self, user_ids: set[int]) -> dict[int, tuple[tuple[str, int], ...]]:
         """Every daily reminder of these users, as (local time, days mask): whether a due one is
         their first of the day depends on the others (one query per batch, not per row)."""
