@@ -201,8 +201,7 @@ class Reminders:
                 nudges = NudgeEntry(_window(row), Weekdays(row.days), row.next_due_at)
             else:
                 nudge = row.snoozed_kind == Kind.NUDGE
-                of = None if nudge or not _is_clock(row.slot) else _clock(row.slot)
-                snoozes.append(SnoozeEntry(row.next_due_at, of, nudge))
+                snoozes.append(SnoozeEntry(row.next_due_at, None if nudge else _slot_time(row.slot), nudge))
         paused = user.paused_until if user and user.paused_until and user.paused_until > now else None
         return Overview(
             tuple(sorted(dailies, key=lambda entry: entry.at)), nudges, tuple(snoozes),
@@ -263,8 +262,8 @@ class Reminders:
         # The reminder says on itself when it comes back, and keeps Start and Skip today.
         message_id = await self._deliveries.delivery_message(delivery.id)
         if message_id:
-            text, _buttons = await self.render(delivery)
             _ = await self._words(user_id)
+            text, _buttons = self._render(delivery, _)
             self._messenger.edit(
                 delivery.chat_id,
                 message_id,
@@ -430,7 +429,9 @@ class Reminders:
     async def render(self, delivery: Delivery) -> tuple[str, keyboards.Keyboard]:
         """The text and buttons of a queued delivery, as the courier sends it, in the user's
         language."""
-        _ = await self._words(delivery.user_id)
+        return self._render(delivery, await self._words(delivery.user_id))
+
+    def _render(self, delivery: Delivery, _: Words) -> tuple[str, keyboards.Keyboard]:
         late = timedelta(seconds=delivery.late_seconds)
         snoozed = delivery.kind.startswith(Kind.SNOOZE.value)
         routine = self._routines.in_language(self.routine_for(delivery), _.language)
@@ -532,13 +533,13 @@ def _clock(value: str | None) -> time | None:
     return time.fromisoformat(value) if value else None
 
 
-def _is_clock(value: str) -> bool:
-    """A daily reminder's slot ("10:30"), as opposed to one from before slots ("snoozed")."""
+def _slot_time(slot: str) -> time | None:
+    """The time a daily reminder's slot names ("10:30"); None for a slot from before slots
+    named their reminder ("snoozed", "delivery:12")."""
     try:
-        time.fromisoformat(value)
+        return time.fromisoformat(slot)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _window(row: ScheduleRow) -> NudgeWindow:
